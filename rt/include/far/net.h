@@ -1,0 +1,69 @@
+/* The runtime's network client: connections to one or more farmemd servers, pipelined and batched
+ * requests, and replies waited for by spinning briefly before sleeping (on this kind of VM waking a
+ * sleeping thread costs far more than a loopback round trip, so the wait strategy sets miss latency).
+ * Objects are sharded across servers by (class, id). Every call is thread-safe. */
+#ifndef FAR_NET_H
+#define FAR_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "far/wire.h"
+
+typedef struct far_net far_net;
+
+typedef struct far_net_config {
+  const char *servers;       /* "host:port[,host:port...]" */
+  const char *token;         /* NULL: none */
+  unsigned conns_per_server; /* 0: default */
+  unsigned spin_us;          /* how long a waiter spins before sleeping; 0: default */
+} far_net_config;
+
+/* Connects to every server and says hello. On failure returns NULL and writes a message naming the
+ * server into err. */
+far_net *far_net_open(const far_net_config *cfg, char *err, size_t errlen);
+/* Waits for what is in flight, says bye, closes. */
+void far_net_close(far_net *net);
+
+/* One object in a batch. For reads buf receives 2^cls bytes (zeros where never written); for writes
+ * len bytes of buf are stored (len <= 2^cls). status is filled in on completion. */
+typedef struct far_io {
+  uint8_t cls;
+  uint64_t id;
+  void *buf;
+  uint32_t len;
+  int status;
+} far_io;
+
+/* Synchronous forms; they return a far_status. */
+int far_net_read(far_net *net, unsigned cls, uint64_t id, void *buf);
+int far_net_write(far_net *net, unsigned cls, uint64_t id, const void *buf, uint32_t len);
+int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count);
+
+/* Asynchronous batches. The ticket is caller-owned storage; ios and their buffers must stay valid
+ * until the ticket completes. done (may be NULL) runs once on completion, on whichever thread
+ * received the last reply: keep it short and non-blocking. */
+typedef struct far_ticket far_ticket;
+typedef void (*far_done_fn)(far_ticket *t, void *arg);
+struct far_ticket {
+  /* private to the client */
+  far_io *ios;
+  size_t n;
+  far_done_fn done;
+  void *arg;
+  int _Atomic pending;
+  int _Atomic status; /* first failing element's status, else FAR_OK */
+};
+int far_net_readv(far_net *net, far_io *ios, size_t n, far_ticket *t, far_done_fn done, void *arg);
+int far_net_writev(far_net *net, far_io *ios, size_t n, far_ticket *t, far_done_fn done, void *arg);
+/* 1 when complete, 0 when still in flight. */
+int far_ticket_done(const far_ticket *t);
+/* Waits (spin, then sleep) and returns the ticket's status. */
+int far_ticket_wait(far_net *net, far_ticket *t);
+
+/* Calls an offload function on the server holding shard 0 (see memserver/offload.h). */
+int far_net_offload(far_net *net, const char *name, const void *args, size_t args_len,
+                    void **result, size_t *result_len);
+/* Server statistics as "name=value" lines in a malloc'd string. */
+int far_net_stats(far_net *net, char **text);
+
+#endif
