@@ -17,6 +17,8 @@
 #define FAR_WIRE_MAX_FRAME (32u << 20)
 /* Most elements in one readv/writev request. */
 #define FAR_WIRE_MAX_BATCH 4096u
+/* Most object bytes (sum of 2^cls) one readv may ask for, so that its reply fits in a frame. */
+#define FAR_WIRE_MAX_READV_BYTES (FAR_WIRE_MAX_FRAME - (1u << 20))
 /* Size classes on the wire: an object of class c holds 2^c bytes. */
 #define FAR_WIRE_CLASS_MIN 4u  /* 16 B */
 #define FAR_WIRE_CLASS_MAX 20u /* 1 MiB */
@@ -26,6 +28,8 @@
 /* A session key names a client's namespace; connections that present the same key share it. */
 #define FAR_WIRE_SESSION_KEY_LEN 16u
 #define FAR_WIRE_MAX_TOKEN 4096u
+/* Longest offload function name. */
+#define FAR_WIRE_MAX_NAME 255u
 
 enum far_op {
   FAR_OP_HELLO = 1,   /* [1, id, version, token: bin|str|nil, session: bin(16)] -> [.., status, version, max_frame] */
