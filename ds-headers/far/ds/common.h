@@ -1,0 +1,104 @@
+/* What every farmem data structure shares.
+ *
+ * The structures keep their bookkeeping (chunk tables, list links, hash indexes) in ordinary local
+ * memory and their elements in far memory, packed into chunks. A chunk is always exactly one far
+ * object (a power of two of at most 64 KiB), so an element never straddles two objects, one barrier
+ * reaches a whole chunk, and a server-side function can walk the chunks by (size class, id).
+ *
+ * This file holds the pieces all of them use: chunk sizing, copies between far and local memory that
+ * open their own scope, the AIFM prefetch window, and the out-of-range failure. */
+#ifndef FAR_DS_COMMON_H
+#define FAR_DS_COMMON_H
+
+#include <far/rt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest chunk: the runtime's largest size class, so a chunk is one object. */
+#define FARDS_CHUNK_MAX (64u << 10)
+
+/* How the typed macros declare the functions they generate: a program that uses a few of them gets
+ * no unused-function warnings for the rest. */
+#define FARDS_API static inline __attribute__((unused))
+
+/* Bytes a stream prefetches ahead once it crosses its first chunk boundary (AIFM: about 1 MiB). */
+#ifndef FARDS_PREFETCH_WINDOW
+#define FARDS_PREFETCH_WINDOW (1u << 20)
+#endif
+
+/* Chunk size for elements of es bytes when pref bytes are preferred: pref if an element fits, else the
+ * largest chunk. A constant expression when es and pref are. */
+#define FARDS_CHUNK_BYTES(es, pref) ((es) <= (pref) ? (pref) : FARDS_CHUNK_MAX)
+
+/* A structure's chunk geometry: element size, elements per chunk, chunk bytes. The typed functions
+ * pass it as a constant, so the arithmetic on it folds away. */
+struct fards_geom {
+  size_t es, per, cb;
+};
+
+/* Call-site ids the structures pass to barriers and scopes, so statistics and the runtime's per-site
+ * stride detector see each kind of structure as its own stream. */
+enum fards_site {
+  FARDS_SITE_SEQ = 0xFD01u,  /* array and vector */
+  FARDS_SITE_LIST = 0xFD02u, /* list, stack, queue */
+  FARDS_SITE_HASH = 0xFD03u, /* hashtable */
+};
+
+/* Access modes: FARDS_NOCACHE reaches far memory through the don't-cache barriers, so a one-off
+ * scan does not push the program's hot objects out of local memory. */
+enum fards_mode { FARDS_CACHE = 0, FARDS_NOCACHE = 1 };
+
+static inline const void *fards_read(const void *far, size_t n, unsigned site, int mode) {
+  return mode == FARDS_NOCACHE ? far_read_nt(far, n, site) : far_read(far, n, site);
+}
+
+static inline void *fards_write(void *far, size_t n, unsigned site, int mode) {
+  return mode == FARDS_NOCACHE ? far_write_nt(far, n, site) : far_write(far, n, site);
+}
+
+/* Copies n bytes from far memory into local dst inside a scope of its own. */
+static inline void fards_load(void *dst, const void *far, size_t n, unsigned site, int mode) {
+  far_scope_enter(site);
+  memcpy(dst, fards_read(far, n, site, mode), n);
+  far_scope_exit();
+}
+
+/* Copies n local bytes from src into far memory inside a scope of its own. */
+static inline void fards_store(void *far, const void *src, size_t n, unsigned site, int mode) {
+  far_scope_enter(site);
+  memcpy(fards_write(far, n, site, mode), src, n);
+  far_scope_exit();
+}
+
+/* The prefetch window of a stream over chunks of cb bytes, in chunks (at least one). */
+static inline size_t fards_window_chunks(size_t cb) {
+  size_t w = FARDS_PREFETCH_WINDOW / cb;
+  return w ? w : 1;
+}
+
+/* A stream moved into its next chunk. *ahead counts the chunks beyond the current one it has already
+ * prefetched. Sets [*lo, *hi], distances from the current chunk, to what should be prefetched now:
+ * the whole window on the first crossing, then one more chunk per crossing (AIFM). Returns 0 when
+ * nothing is due. */
+static inline int fards_window_cross(size_t *ahead, size_t window, size_t *lo, size_t *hi) {
+  size_t have = *ahead ? *ahead - 1 : 0;
+  *ahead = window;
+  if (have >= window)
+    return 0;
+  *lo = have + 1;
+  *hi = window;
+  return 1;
+}
+
+/* An index outside the structure: a clear message, then abort() like a failed assertion. */
+__attribute__((noreturn, cold, noinline)) static inline void fards_out_of_range(const char *fn,
+                                                                                 size_t i,
+                                                                                 size_t size) {
+  fprintf(stderr, "farmem ds: %s: index %zu out of range (size %zu)\n", fn, i, size);
+  abort();
+}
+
+#endif

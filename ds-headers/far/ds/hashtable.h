@@ -1,0 +1,342 @@
+/* Far hashtables: a local index over far entries, safe for concurrent use, growing as it fills.
+ *
+ *   FAR_HASHTABLE_DECLARE_POD(counts, uint64_t, struct stat)   // keys hashed and compared bytewise
+ *   counts *h = counts_new(0);
+ *   counts_put(h, 42, st);
+ *   if (counts_get(h, 42, &st)) ...
+ *   counts_free(h);
+ *
+ * As in AIFM, the index (hash and far address of each entry) is ordinary local memory and each entry
+ * (key and value) is one small far object: a lookup touches far memory only for an entry whose full
+ * 64-bit hash matches, and since every get of an entry marks its object hot, the runtime's evacuator
+ * keeps the hot keys' entries local while cold ones go to the memory server. The index costs about
+ * 16 bytes of local memory per entry (24 at the lowest fill), outside FAR_LOCAL_MEM.
+ *
+ * Concurrency: the index is split into FARDS_HT_SEGMENTS segments by the top bits of the hash, each an
+ * open-addressing table (linear probing, backward-shift deletion) under its own reader-writer lock:
+ * gets of one segment run in parallel, puts and removes lock one segment. A segment doubles when it
+ * is three quarters full; rehashing uses the stored hashes, so it never touches far memory, and keeps
+ * every entry. */
+#ifndef FAR_DS_HASHTABLE_H
+#define FAR_DS_HASHTABLE_H
+
+#include <far/ds/common.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#ifndef FARDS_HT_SEGMENT_BITS
+#define FARDS_HT_SEGMENT_BITS 6
+#endif
+#define FARDS_HT_SEGMENTS (1u << FARDS_HT_SEGMENT_BITS)
+
+struct fards_htslot {
+  uint64_t hash;
+  void *obj; /* the far entry; NULL: empty slot */
+};
+
+struct fards_htseg {
+  _Alignas(64) pthread_rwlock_t lock;
+  struct fards_htslot *slot;
+  size_t mask; /* slots - 1 */
+  size_t count;
+};
+
+struct fards_ht {
+  struct fards_htseg seg[FARDS_HT_SEGMENTS];
+  _Atomic size_t size;
+};
+
+/* Layout of an entry object: the key at offset 0, the value at val_off. */
+struct fards_htshape {
+  size_t key_size, val_off, val_size, obj_size;
+};
+
+/* A 64-bit finaliser (splitmix64's): spreads any user hash over all bits, since the top bits pick
+ * the segment and the low bits the slot. */
+static inline uint64_t fards_mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/* Hash of n bytes, for keys without padding or pointers (FAR_HASHTABLE_DECLARE_POD). */
+static inline uint64_t fards_hash_bytes(const void *p, size_t n) {
+  const unsigned char *b = (const unsigned char *)p;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  for (; n >= 8; b += 8, n -= 8) {
+    uint64_t w;
+    memcpy(&w, b, 8);
+    h = fards_mix64(h ^ w);
+  }
+  if (n) {
+    uint64_t w = 0;
+    memcpy(&w, b, n);
+    h = fards_mix64(h ^ w ^ ((uint64_t)n << 56));
+  }
+  return h;
+}
+
+#define FARDS_HASH_POD(k) fards_hash_bytes((k), sizeof *(k))
+#define FARDS_EQ_POD(a, b) (memcmp((a), (b), sizeof *(a)) == 0)
+
+/* A table sized for about `expected` entries without growing. Returns 0, or -1 when memory ran out. */
+static inline int fards_ht_init(struct fards_ht *t, size_t expected) {
+  size_t want = expected / FARDS_HT_SEGMENTS * 4 / 3 + 1, slots = 8;
+  while (slots < want)
+    slots *= 2;
+  int rc = 0;
+  atomic_init(&t->size, 0);
+  for (unsigned i = 0; i < FARDS_HT_SEGMENTS; i++) {
+    struct fards_htseg *s = &t->seg[i];
+    s->slot = (struct fards_htslot *)calloc(slots, sizeof *s->slot);
+    s->mask = slots - 1;
+    s->count = 0;
+    pthread_rwlock_init(&s->lock, NULL);
+    if (!s->slot)
+      rc = -1;
+  }
+  return rc;
+}
+
+/* Frees every entry and the index (not thread-safe: no other call may be running). */
+static inline void fards_ht_destroy(struct fards_ht *t) {
+  for (unsigned i = 0; i < FARDS_HT_SEGMENTS; i++) {
+    struct fards_htseg *s = &t->seg[i];
+    for (size_t j = 0; s->slot && j <= s->mask; j++)
+      if (s->slot[j].obj)
+        far_free(s->slot[j].obj);
+    free(s->slot);
+    pthread_rwlock_destroy(&s->lock);
+  }
+}
+
+static inline struct fards_htseg *fards_ht_seg(struct fards_ht *t, uint64_t h) {
+  return &t->seg[h >> (64 - FARDS_HT_SEGMENT_BITS)];
+}
+
+static inline int fards_ht_key_equal(const void *obj, const void *key, struct fards_htshape sh,
+                                     int (*eq)(const void *, const void *), int mode) {
+  far_scope_enter(FARDS_SITE_HASH);
+  int r = eq(fards_read(obj, sh.key_size, FARDS_SITE_HASH, mode), key);
+  far_scope_exit();
+  return r;
+}
+
+/* With s locked: the slot holding key (*found = 1), or the empty slot ending its probe sequence. */
+static inline size_t fards_ht_find(const struct fards_htseg *s, uint64_t h, const void *key,
+                                   struct fards_htshape sh, int (*eq)(const void *, const void *),
+                                   int mode, int *found) {
+  for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+    const struct fards_htslot *e = &s->slot[i];
+    if (!e->obj || (e->hash == h && fards_ht_key_equal(e->obj, key, sh, eq, mode))) {
+      *found = e->obj != NULL;
+      return i;
+    }
+  }
+}
+
+/* With s write-locked: doubles the slot array, placing every entry by its stored hash. */
+static inline int fards_ht_grow(struct fards_htseg *s) {
+  size_t n = (s->mask + 1) * 2;
+  struct fards_htslot *slot = (struct fards_htslot *)calloc(n, sizeof *slot);
+  if (!slot)
+    return -1;
+  for (size_t i = 0; i <= s->mask; i++) {
+    if (!s->slot[i].obj)
+      continue;
+    size_t j = s->slot[i].hash & (n - 1);
+    while (slot[j].obj)
+      j = (j + 1) & (n - 1);
+    slot[j] = s->slot[i];
+  }
+  free(s->slot);
+  s->slot = slot;
+  s->mask = n - 1;
+  return 0;
+}
+
+/* With s write-locked: the entry for key, created (key set, value zero) if absent. Returns its far
+ * address and sets *existed, or returns NULL when memory ran out (nothing changed). */
+static inline void *fards_ht_upsert(struct fards_ht *t, struct fards_htseg *s, uint64_t h,
+                                    const void *key, struct fards_htshape sh,
+                                    int (*eq)(const void *, const void *), int *existed) {
+  if ((s->count + 1) * 4 > (s->mask + 1) * 3 && fards_ht_grow(s) != 0)
+    return NULL;
+  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, existed);
+  if (*existed)
+    return s->slot[i].obj;
+  void *obj = far_calloc(1, sh.obj_size);
+  if (!obj)
+    return NULL;
+  fards_store(obj, key, sh.key_size, FARDS_SITE_HASH, FARDS_CACHE);
+  s->slot[i].hash = h;
+  s->slot[i].obj = obj;
+  s->count++;
+  atomic_fetch_add_explicit(&t->size, 1, memory_order_relaxed);
+  return obj;
+}
+
+/* Inserts or replaces; returns 1 when inserted, 0 when replaced, -1 when memory ran out. */
+static inline int fards_ht_put(struct fards_ht *t, uint64_t h, const void *key, const void *val,
+                               struct fards_htshape sh, int (*eq)(const void *, const void *)) {
+  struct fards_htseg *s = fards_ht_seg(t, h);
+  int existed = 0;
+  pthread_rwlock_wrlock(&s->lock);
+  char *obj = (char *)fards_ht_upsert(t, s, h, key, sh, eq, &existed);
+  if (obj)
+    fards_store(obj + sh.val_off, val, sh.val_size, FARDS_SITE_HASH, FARDS_CACHE);
+  pthread_rwlock_unlock(&s->lock);
+  return obj ? !existed : -1;
+}
+
+/* Copies the value of key to out (may be NULL); returns 1 when found. */
+static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, void *out,
+                               struct fards_htshape sh, int (*eq)(const void *, const void *),
+                               int mode) {
+  struct fards_htseg *s = fards_ht_seg(t, h);
+  int found;
+  pthread_rwlock_rdlock(&s->lock);
+  size_t i = fards_ht_find(s, h, key, sh, eq, mode, &found);
+  if (found && out)
+    fards_load(out, (char *)s->slot[i].obj + sh.val_off, sh.val_size, FARDS_SITE_HASH, mode);
+  pthread_rwlock_unlock(&s->lock);
+  return found;
+}
+
+/* With s write-locked: empties slot i, moving later entries of its probe run back (no tombstones). */
+static inline void fards_ht_delete_slot(struct fards_htseg *s, size_t i) {
+  for (size_t j = (i + 1) & s->mask; s->slot[j].obj; j = (j + 1) & s->mask) {
+    size_t home = s->slot[j].hash & s->mask;
+    if (((j - home) & s->mask) >= ((j - i) & s->mask)) {
+      s->slot[i] = s->slot[j];
+      i = j;
+    }
+  }
+  s->slot[i].obj = NULL;
+  s->slot[i].hash = 0;
+}
+
+/* Removes key; returns 1 when it was present. */
+static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *key,
+                                  struct fards_htshape sh, int (*eq)(const void *, const void *)) {
+  struct fards_htseg *s = fards_ht_seg(t, h);
+  int found;
+  pthread_rwlock_wrlock(&s->lock);
+  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, &found);
+  if (found) {
+    far_free(s->slot[i].obj);
+    fards_ht_delete_slot(s, i);
+    s->count--;
+    atomic_fetch_sub_explicit(&t->size, 1, memory_order_relaxed);
+  }
+  pthread_rwlock_unlock(&s->lock);
+  return found;
+}
+
+/* Declares type `name`, a hashtable from K to V. HASH(const K *) returns a uint64_t, EQ(const K *,
+ * const K *) nonzero when the keys are equal; either may be a function or a function-like macro. */
+#define FAR_HASHTABLE_DECLARE(name, K, V, HASH, EQ)                                              \
+  typedef struct name {                                                                          \
+    struct fards_ht t;                                                                           \
+  } name;                                                                                        \
+  typedef struct name##_entry_ {                                                                 \
+    K key;                                                                                       \
+    V val;                                                                                       \
+  } name##_entry_;                                                                               \
+  FARDS_API struct fards_htshape name##_shape_(void) {                                            \
+    struct fards_htshape sh = {sizeof(K), offsetof(name##_entry_, val), sizeof(V),               \
+                               sizeof(name##_entry_)};                                           \
+    return sh;                                                                                   \
+  }                                                                                              \
+  FARDS_API int name##_eq_(const void *a, const void *b) {                                        \
+    return (EQ((const K *)a, (const K *)b)) != 0;                                                \
+  }                                                                                              \
+  FARDS_API uint64_t name##_hash_(const K *k) { return fards_mix64((uint64_t)(HASH(k))); }        \
+  /* A table sized for about `expected` entries (it grows past that); NULL when memory ran out. */ \
+  FARDS_API name *name##_new(size_t expected) {                                                   \
+    name *h = (name *)malloc(sizeof *h);                                                         \
+    if (h && fards_ht_init(&h->t, expected) != 0) {                                              \
+      fards_ht_destroy(&h->t);                                                                   \
+      free(h);                                                                                   \
+      h = NULL;                                                                                  \
+    }                                                                                            \
+    return h;                                                                                    \
+  }                                                                                              \
+  FARDS_API void name##_free(name *h) {                                                           \
+    if (!h)                                                                                      \
+      return;                                                                                    \
+    fards_ht_destroy(&h->t);                                                                     \
+    free(h);                                                                                     \
+  }                                                                                              \
+  FARDS_API size_t name##_size(name *h) {                                                         \
+    return atomic_load_explicit(&h->t.size, memory_order_relaxed);                               \
+  }                                                                                              \
+  /* 1 when inserted, 0 when an existing value was replaced, -1 when memory ran out. */          \
+  FARDS_API int name##_put(name *h, K key, V val) {                                               \
+    return fards_ht_put(&h->t, name##_hash_(&key), &key, &val, name##_shape_(), name##_eq_);     \
+  }                                                                                              \
+  /* Copies the value to *out (out may be NULL); returns 1 when the key is present. */           \
+  FARDS_API int name##_get(name *h, K key, V *out) {                                              \
+    return fards_ht_get(&h->t, name##_hash_(&key), &key, out, name##_shape_(), name##_eq_,       \
+                        FARDS_CACHE);                                                            \
+  }                                                                                              \
+  /* The same through the don't-cache barriers: a one-off lookup that should not displace hot   \
+   * entries. */                                                                                 \
+  FARDS_API int name##_get_nt(name *h, K key, V *out) {                                           \
+    return fards_ht_get(&h->t, name##_hash_(&key), &key, out, name##_shape_(), name##_eq_,       \
+                        FARDS_NOCACHE);                                                          \
+  }                                                                                              \
+  FARDS_API int name##_contains(name *h, K key) { return name##_get(h, key, NULL); }              \
+  /* Returns 1 when the key was present. */                                                      \
+  FARDS_API int name##_remove(name *h, K key) {                                                   \
+    return fards_ht_remove(&h->t, name##_hash_(&key), &key, name##_shape_(), name##_eq_);        \
+  }                                                                                              \
+  /* Atomic read-modify-write: calls fn(value, existed, ctx) with the key's segment locked and a  \
+   * writable local pointer to the value (zero when the key was absent; the entry is created).    \
+   * Returns `existed`, or -1 when memory ran out. fn must not call this table. */               \
+  FARDS_API int name##_update(name *h, K key, void (*fn)(V *, int, void *), void *ctx) {          \
+    uint64_t hv = name##_hash_(&key);                                                            \
+    struct fards_htseg *s = fards_ht_seg(&h->t, hv);                                             \
+    int existed = 0;                                                                             \
+    pthread_rwlock_wrlock(&s->lock);                                                             \
+    char *obj = (char *)fards_ht_upsert(&h->t, s, hv, &key, name##_shape_(), name##_eq_,         \
+                                        &existed);                                               \
+    if (obj) {                                                                                   \
+      far_scope_enter(FARDS_SITE_HASH);                                                          \
+      fn((V *)far_write(obj + offsetof(name##_entry_, val), sizeof(V), FARDS_SITE_HASH),         \
+         existed, ctx);                                                                          \
+      far_scope_exit();                                                                          \
+    }                                                                                            \
+    pthread_rwlock_unlock(&s->lock);                                                             \
+    return obj ? existed : -1;                                                                   \
+  }                                                                                              \
+  /* Calls fn(key, value, ctx) on every entry, one segment at a time under its read lock, with    \
+   * local pointers valid during the call; stops at, and returns, the first nonzero result. fn   \
+   * must not modify this table. */                                                              \
+  FARDS_API int name##_for_each(name *h, int (*fn)(const K *, const V *, void *), void *ctx) {    \
+    for (unsigned i_ = 0; i_ < FARDS_HT_SEGMENTS; i_++) {                                        \
+      struct fards_htseg *s = &h->t.seg[i_];                                                     \
+      int r = 0;                                                                                 \
+      pthread_rwlock_rdlock(&s->lock);                                                           \
+      for (size_t j = 0; j <= s->mask && !r; j++) {                                              \
+        if (!s->slot[j].obj)                                                                     \
+          continue;                                                                              \
+        far_scope_enter(FARDS_SITE_HASH);                                                        \
+        const name##_entry_ *e =                                                                 \
+            (const name##_entry_ *)far_read(s->slot[j].obj, sizeof(name##_entry_), FARDS_SITE_HASH); \
+        r = fn(&e->key, &e->val, ctx);                                                           \
+        far_scope_exit();                                                                        \
+      }                                                                                          \
+      pthread_rwlock_unlock(&s->lock);                                                           \
+      if (r)                                                                                     \
+        return r;                                                                                \
+    }                                                                                            \
+    return 0;                                                                                    \
+  }
+
+/* A hashtable whose keys are hashed and compared as bytes (integers, structs without padding). */
+#define FAR_HASHTABLE_DECLARE_POD(name, K, V) FAR_HASHTABLE_DECLARE(name, K, V, FARDS_HASH_POD, FARDS_EQ_POD)
+
+#endif
