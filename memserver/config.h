@@ -1,0 +1,25 @@
+/* farmemd's settings, from the command line (flags.c). */
+#ifndef FARMEMD_CONFIG_H
+#define FARMEMD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "far/wire.h"
+
+typedef struct config {
+  char listen[64];       /* numeric IPv4 or IPv6 address */
+  unsigned port;         /* 0: ephemeral */
+  uint64_t capacity;     /* bytes of object storage across all namespaces */
+  char token[FAR_WIRE_MAX_TOKEN];
+  size_t token_len;      /* 0: no token required */
+  unsigned threads;
+  unsigned spin_us;      /* how long a worker busy-polls after activity before it blocks */
+  unsigned idle_timeout_ms;
+  int log_level;
+} config;
+
+/* Parses argv into cfg. Returns -1 to continue, or an exit status (0 after --help/--version, 2 after
+ * printing a one-line error naming the flag). */
+int flags_parse(int argc, char **argv, config *cfg);
+
+#endif

@@ -1,0 +1,46 @@
+/* Namespaces: each client session key owns one set of objects, shared by every connection that
+ * presents the key and freed when the last of them closes. The object operations below are the
+ * only way to reach a namespace's objects, and each takes the namespace's lock. */
+#ifndef FARMEMD_NAMESPACE_H
+#define FARMEMD_NAMESPACE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "far/wire_codec.h"
+#include "store.h"
+
+typedef struct ns {
+  uint8_t key[FAR_WIRE_SESSION_KEY_LEN];
+  pthread_mutex_t lock;
+  store_table tables[FAR_WIRE_CLASS_MAX + 1];
+  uint64_t objects;
+  uint64_t charged; /* capacity taken by this namespace's objects */
+  unsigned conns;   /* guarded by the registry lock */
+  struct ns *next;
+} ns;
+
+/* Finds or creates the namespace for key and counts one more connection; NULL when out of memory. */
+ns *ns_acquire(const uint8_t *key);
+/* Counts one connection less; the last one frees the namespace and its objects. */
+void ns_release(ns *n);
+unsigned ns_count(void);
+
+/* Appends the READ reply for (cls, obj). */
+int ns_read(ns *n, far_wbuf *out, uint64_t rid, unsigned cls, uint64_t obj);
+/* Appends the READV reply for the validated request. */
+int ns_readv(ns *n, far_wbuf *out, const far_wire_req *req);
+
+/* Scratch for ns_write, one per thread: room for FAR_WIRE_MAX_BATCH elements. */
+typedef struct ns_write_scratch {
+  far_wire_item *items;
+  store_obj **fresh;
+} ns_write_scratch;
+int ns_write_scratch_init(ns_write_scratch *s);
+void ns_write_scratch_free(ns_write_scratch *s);
+
+/* Stores n items all-or-nothing; returns FAR_OK or FAR_ENOSPC. */
+int ns_write(ns *n, const far_wire_item *items, size_t count, ns_write_scratch *s);
+void ns_free(ns *n, unsigned cls, uint64_t obj, uint64_t count);
+void ns_usage(ns *n, uint64_t *objects, uint64_t *charged, unsigned *conns);
+
+#endif
