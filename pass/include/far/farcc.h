@@ -1,0 +1,40 @@
+/* The prelude farcc includes before every C source it compiles: the runtime API the plugin emits
+ * calls to, the annotations, and the libc interop entry points. The spellings below are what the
+ * plugin (pass/) recognises; see docs/plugin.md. */
+#ifndef FAR_FARCC_H
+#define FAR_FARCC_H
+
+#define __FARCC__ 1
+
+#include <far/rt.h>
+#include <far/interop.h>
+
+/* A record type with this attribute (or one embedding such a record) is allocated on the far heap. */
+#define __remoteable __attribute__((annotate("far_remoteable")))
+
+/* `__scope { ... }` becomes a uniquely named, unused label on the block; the plugin turns the
+ * block into { int guard __attribute__((cleanup(__far_scope_close))) = __far_scope_open(..); ... }
+ * so the scope is closed on every way out (fall-through, break, continue, goto, return). */
+#define __FAR_CAT2(a, b) a##b
+#define __FAR_CAT(a, b) __FAR_CAT2(a, b)
+#define __scope __FAR_CAT(__far_scope_, __COUNTER__) : __attribute__((unused))
+#define __scope_nocache __FAR_CAT(__far_ntscope_, __COUNTER__) : __attribute__((unused))
+
+/* `__nocache(lvalue)`: the access goes through far_read_nt / far_write_nt. The marker call is
+ * removed by the plugin; without the plugin it is the identity. */
+#define __nocache(lvalue) (*(__typeof__(lvalue) *)__far_nocache_mark(&(lvalue)))
+
+static inline void *__far_nocache_mark(const void *p) { return (void *)p; }
+
+static inline int __far_scope_open(unsigned site, int nontemporal) {
+  far_scope_enter(site);
+  if (nontemporal) far_scope_nontemporal();
+  return 0;
+}
+
+static inline void __far_scope_close(int *guard) {
+  (void)guard;
+  far_scope_exit();
+}
+
+#endif

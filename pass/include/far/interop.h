@@ -1,0 +1,35 @@
+/* libc interop for farcc-compiled code (library libfarinterop, linked by farcc). The plugin
+ * redirects calls to these libc functions here when an argument may point to far memory; each
+ * accepts local and far pointers alike and behaves like its libc namesake. Strings and buffers
+ * that libc must read or write are moved through local bounce buffers. */
+#ifndef FAR_INTEROP_H
+#define FAR_INTEROP_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+void *farcc_realloc_to_far(void *p, size_t n); /* result is far even when p came from libc */
+char *farcc_strdup(const char *s);             /* libc copy of a local or far string */
+char *farcc_strndup(const char *s, size_t n);
+char *farcc_strcat(char *dst, const char *src);
+char *farcc_strncat(char *dst, const char *src, size_t n);
+char *farcc_strrchr(const char *s, int c);
+char *farcc_strstr(const char *haystack, const char *needle);
+void *farcc_memchr(const void *s, int c, size_t n);
+size_t farcc_fwrite(const void *p, size_t size, size_t n, FILE *f);
+size_t farcc_fread(void *p, size_t size, size_t n, FILE *f);
+char *farcc_fgets(char *s, int n, FILE *f);
+void farcc_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void *farcc_bsearch(const void *key, const void *base, size_t n, size_t size,
+                    int (*cmp)(const void *, const void *));
+
+/* Bounce buffers for arguments of other libc calls (printf %s, scanf destinations, puts, atoi,
+ * fopen, ...): farcc_bounce_in returns p itself when it is local, else a libc copy of the string
+ * (size 0) or of size bytes; farcc_bounce_out copies a bounce of size bytes (0: a string) back to the far
+ * original; farcc_bounce_release frees a bounce. */
+void *farcc_bounce_in(const void *p, size_t size);
+void *farcc_bounce_scratch(const void *p, size_t size); /* like bounce_in, nothing copied in */
+void farcc_bounce_out(void *far, const void *bounce, size_t size);
+void farcc_bounce_release(const void *bounce, const void *original);
+
+#endif

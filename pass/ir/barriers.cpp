@@ -1,0 +1,99 @@
+// Emits the checked barriers of each region:
+//   start = base + lo; if (tag(start) == FAR) { if (!entered) far_scope_enter(site);
+//                                              local = far_read|write(start, hi - lo, site); }
+//   every access of the group then uses local + (offset - lo)
+// and after the region's last access: if (entered) far_scope_exit().
+// Pointers that are not far (stack, globals, libc heap) pay only the tag test.
+#include "barriers.h"
+
+#include "nocache.h"
+#include "regions.h"
+#include "runtime_api.h"
+
+#include "llvm/IR/Instructions.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+
+using namespace llvm;
+
+namespace farpass {
+namespace {
+
+class RegionEmitter {
+public:
+  RegionEmitter(RuntimeApi &api) : api(api) {}
+
+  void emit(Region &region) {
+    entered = nullptr;
+    for (Group &group : region.groups) emitGroup(group);
+    closeScope(region.last->getNextNode());
+  }
+
+private:
+  void emitGroup(Group &group) {
+    Instruction *first = group.accesses.front().inst;
+    unsigned site = api.nextSite();
+    IRBuilder<> head(first);
+    Value *start = head.CreateConstGEP1_64(head.getInt8Ty(),
+                                           head.CreatePointerCast(group.base, api.bytePtr),
+                                           group.lo, "far.start");
+    Value *isFar = api.isFar(head, start);
+    BasicBlock *headBlock = first->getParent();
+    Instruction *slowEnd = SplitBlockAndInsertIfThen(isFar, first, false);
+    openScope(slowEnd, site);
+    IRBuilder<> slow(slowEnd);
+    Value *local = slow.CreateCall(api.barrier(group.write, group.nontemporal),
+                                   {start, slow.getInt64(group.hi - group.lo), slow.getInt32(site)},
+                                   "far.local");
+    PHINode *address = PHINode::Create(api.bytePtr, 2, "far.addr", &first->getParent()->front());
+    address->addIncoming(start, headBlock);
+    address->addIncoming(local, slowEnd->getParent());
+    IRBuilder<> atHead(headBlock->getTerminator());
+    entered = entered ? atHead.CreateOr(entered, isFar, "far.entered") : isFar;
+    for (Access &access : group.accesses) redirect(access, address, group.lo);
+  }
+
+  // Inside the far branch: enter the region's scope unless an earlier group already did.
+  void openScope(Instruction *slowEnd, unsigned site) {
+    Instruction *enterAt = slowEnd;
+    if (entered) {
+      IRBuilder<> builder(slowEnd);
+      enterAt = SplitBlockAndInsertIfThen(builder.CreateNot(entered), slowEnd, false);
+    }
+    IRBuilder<>(enterAt).CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
+  }
+
+  void closeScope(Instruction *after) {
+    Instruction *exitAt = SplitBlockAndInsertIfThen(entered, after, false);
+    IRBuilder<>(exitAt).CreateCall(api.scopeExit);
+  }
+
+  void redirect(Access &access, Value *address, int64_t lo) {
+    IRBuilder<> builder(access.inst);
+    Type *type = access.inst->getOperand(access.operand)->getType();
+    Value *local = builder.CreateConstGEP1_64(builder.getInt8Ty(), address, access.offset - lo);
+    access.inst->setOperand(access.operand, builder.CreatePointerCast(local, type));
+  }
+
+  RuntimeApi &api;
+  Value *entered = nullptr; // i1: some group of the region took the far branch
+};
+
+} // namespace
+
+bool isInstrumentable(const Function &fn) {
+  return !fn.isDeclaration() && !fn.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
+}
+
+PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &) {
+  if (!isInstrumentable(fn)) return PreservedAnalyses::all();
+  SmallPtrSet<Instruction *, 16> nontemporal;
+  removeNoCacheMarks(fn, nontemporal);
+  std::vector<Region> regions = findRegions(fn, nontemporal);
+  if (regions.empty()) return PreservedAnalyses::all();
+  RuntimeApi api(*fn.getParent());
+  RegionEmitter emitter(api);
+  for (Region &region : regions) emitter.emit(region);
+  return PreservedAnalyses::none();
+}
+
+} // namespace farpass

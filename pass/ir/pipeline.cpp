@@ -1,0 +1,32 @@
+// Registers the IR stage with clang's pass pipeline (-fpass-plugin=farpass.so). It runs at the
+// pipeline start, at every optimisation level including -O0, before any inlining: the runtime's
+// inline fast paths are inlined into the instrumented code afterwards. With optimisation on, SROA
+// and EarlyCSE run first so repeated uses of one pointer share a base and thus a barrier.
+#include "barriers.h"
+#include "libc_calls.h"
+#include "used_cleanup.h"
+
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
+#include "llvm/Transforms/Scalar/SROA.h"
+
+using namespace llvm;
+
+static void addFarPasses(ModulePassManager &modules, OptimizationLevel level) {
+  FunctionPassManager functions;
+  if (level != OptimizationLevel::O0) {
+    functions.addPass(SROAPass());
+    functions.addPass(EarlyCSEPass());
+  }
+  functions.addPass(farpass::LibcCallPass());
+  functions.addPass(farpass::BarrierPass());
+  modules.addPass(createModuleToFunctionPassAdaptor(std::move(functions)));
+  modules.addPass(farpass::UsedCleanupPass());
+}
+
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "farpass", "0.1", [](PassBuilder &builder) {
+            builder.registerPipelineStartEPCallback(addFarPasses);
+          }};
+}

@@ -1,0 +1,44 @@
+// Barrier regions: maximal call-free stretches of a basic block. Barrier results are used only
+// inside their region, and one deref scope covers a region, so evacuation can proceed at every
+// call and every loop back-edge (each region ends within its block).
+#ifndef FARPASS_IR_REGIONS_H
+#define FARPASS_IR_REGIONS_H
+
+#include "llvm/IR/Function.h"
+#include "llvm/IR/Instructions.h"
+
+#include <vector>
+
+namespace farpass {
+
+// One memory access whose pointer may be far.
+struct Access {
+  llvm::Instruction *inst;
+  unsigned operand;  // index of the pointer operand
+  llvm::Value *base; // the pointer with constant offsets stripped
+  int64_t offset;    // constant offset of the access from base
+  uint64_t size;
+  bool write;
+  bool nontemporal;
+};
+
+// Accesses of one region sharing a base and a small span, served by a single barrier.
+struct Group {
+  llvm::Value *base;
+  int64_t lo, hi;
+  bool write, nontemporal;
+  std::vector<Access> accesses; // in program order
+};
+
+struct Region {
+  std::vector<Group> groups;    // ordered by their first access
+  llvm::Instruction *last;      // the last access of the region
+};
+
+// NONTEMPORAL: accesses marked by a don't-cache hint.
+std::vector<Region> findRegions(llvm::Function &fn,
+                                const llvm::SmallPtrSetImpl<llvm::Instruction *> &nontemporal);
+
+} // namespace farpass
+
+#endif

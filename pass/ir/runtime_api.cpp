@@ -1,0 +1,46 @@
+// Declarations of the runtime entry points, looked up (or declared) by name in the module.
+#include "runtime_api.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/xxhash.h"
+
+using namespace llvm;
+
+namespace farpass {
+
+RuntimeApi::RuntimeApi(Module &module) : module(module) {
+  LLVMContext &ctx = module.getContext();
+  bytePtr = Type::getInt8PtrTy(ctx);
+  sizeTy = Type::getInt64Ty(ctx);
+  siteTy = Type::getInt32Ty(ctx);
+  auto *barrierTy = FunctionType::get(bytePtr, {bytePtr, sizeTy, siteTy}, false);
+  read = module.getOrInsertFunction("far_read", barrierTy);
+  write = module.getOrInsertFunction("far_write", barrierTy);
+  readNT = module.getOrInsertFunction("far_read_nt", barrierTy);
+  writeNT = module.getOrInsertFunction("far_write_nt", barrierTy);
+  scopeEnter = module.getOrInsertFunction(
+      "far_scope_enter", FunctionType::get(Type::getVoidTy(ctx), {siteTy}, false));
+  scopeExit =
+      module.getOrInsertFunction("far_scope_exit", FunctionType::get(Type::getVoidTy(ctx), false));
+  // Sites of different modules differ in their top bits, so the stats can tell them apart.
+  siteBase = (unsigned)(xxHash64(module.getSourceFileName()) & 0xfff) << 20;
+}
+
+FunctionCallee RuntimeApi::barrier(bool isWrite, bool nontemporal) const {
+  if (nontemporal) return isWrite ? writeNT : readNT;
+  return isWrite ? write : read;
+}
+
+Value *RuntimeApi::isFar(IRBuilder<> &builder, Value *pointer) const {
+  Value *bits = builder.CreatePtrToInt(pointer, sizeTy);
+  return builder.CreateICmpEQ(builder.CreateLShr(bits, kFarTagShift),
+                              ConstantInt::get(sizeTy, kFarTag), "far.is");
+}
+
+unsigned RuntimeApi::nextSite() {
+  // One count per module (one module per compiler invocation), across all its functions.
+  static DenseMap<const Module *, unsigned> counts;
+  return siteBase | (++counts[&module] & 0xfffff);
+}
+
+} // namespace farpass

@@ -1,0 +1,33 @@
+// The runtime entry points the IR stage emits calls to (names fixed by the runtime API contract,
+// far/rt.h) and the far-address tag test.
+#ifndef FARPASS_IR_RUNTIME_API_H
+#define FARPASS_IR_RUNTIME_API_H
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+namespace farpass {
+
+// Far addresses carry the tag 0xFA in bits 63..56 (far/rt.h).
+constexpr unsigned kFarTagShift = 56;
+constexpr uint64_t kFarTag = 0xFA;
+
+struct RuntimeApi {
+  explicit RuntimeApi(llvm::Module &module);
+  llvm::FunctionCallee barrier(bool write, bool nontemporal) const;
+  // i1: the pointer carries the far tag.
+  llvm::Value *isFar(llvm::IRBuilder<> &builder, llvm::Value *pointer) const;
+  // A small id for a barrier or scope site, unique within the module (0 means unknown).
+  unsigned nextSite();
+
+  llvm::Module &module;
+  llvm::Type *bytePtr, *sizeTy, *siteTy;
+  llvm::FunctionCallee read, write, readNT, writeNT, scopeEnter, scopeExit;
+
+private:
+  unsigned siteBase;
+};
+
+} // namespace farpass
+
+#endif
