@@ -1,0 +1,153 @@
+/* The local cache: one virtual arena carved into fixed-size regions. Each thread fills its own
+ * current region by bump allocation (one per kind: normal, and non-temporal for don't-cache
+ * accesses), so the common miss takes no shared lock. A full region is sealed onto a FIFO per kind;
+ * the evacuator takes victims from the non-temporal FIFO first, then the oldest normal regions.
+ * Object data grows up from the region's base and 8-byte headers (class, id) grow down from its end,
+ * so objects stay 16-byte aligned and the evacuator can walk a region. A released region's memory is
+ * returned to the kernel so resident memory follows the budget. */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "core.h"
+#include "support.h"
+
+char *far_arena_base;
+size_t far_arena_size;
+static size_t region_bytes;
+static struct far_region *regions;
+static size_t nregions;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct far_region *free_list;
+static struct {
+  struct far_region *head, *tail;
+} sealed[FAR_REGION_KINDS];
+static atomic_size_t used_regions;
+
+static __thread struct far_region *current[FAR_REGION_KINDS];
+
+size_t far_region_size(void) { return region_bytes; }
+
+/* Regions of budget/32, a power of two between 128 KiB (one largest object plus headers fits) and
+ * 1 MiB. The arena is twice the budget: scopes may overshoot while the evacuator waits for them. */
+void far_cache_init(size_t budget) {
+  region_bytes = 1u << 20;
+  while (region_bytes > (128u << 10) && region_bytes > budget / 32) region_bytes >>= 1;
+  nregions = 2 * budget / region_bytes + 8;
+  far_arena_size = nregions * region_bytes;
+  far_arena_base = mmap(NULL, far_arena_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  regions = calloc(nregions, sizeof *regions);
+  if (far_arena_base == MAP_FAILED || !regions)
+    far_fatal("cannot reserve %zu bytes for the local cache (FAR_LOCAL_MEM)", far_arena_size);
+  for (size_t i = nregions; i-- > 0;) {
+    regions[i].base = far_arena_base + i * region_bytes;
+    regions[i].next = free_list;
+    free_list = &regions[i];
+  }
+}
+
+size_t far_local_data_bytes(void) {
+  return atomic_load_explicit(&used_regions, memory_order_relaxed) * region_bytes;
+}
+
+size_t far_local_meta_bytes(void) {
+  return far_table_resident_bytes() + nregions * sizeof *regions;
+}
+
+static void note_peaks(void) {
+  FAR_STAT_MAX(local_bytes_peak_data, far_local_data_bytes());
+  FAR_STAT_MAX(local_bytes_peak_meta, far_local_meta_bytes());
+}
+
+static struct far_region *region_get(int kind) {
+  pthread_mutex_lock(&lock);
+  struct far_region *r = free_list;
+  if (r) free_list = r->next;
+  pthread_mutex_unlock(&lock);
+  if (!r)
+    far_fatal("local memory exhausted (%zu bytes, twice FAR_LOCAL_MEM): scopes held open too long "
+              "keep the evacuator from freeing memory", far_arena_size);
+  r->top = 0;
+  r->nobj = 0;
+  r->kind = kind;
+  r->state = FAR_REGION_ACTIVE;
+  r->next = NULL;
+  atomic_store(&r->synced, 0);
+  atomic_fetch_add(&used_regions, 1);
+  note_peaks();
+  far_evac_kick();
+  return r;
+}
+
+static void seal(struct far_region *r) {
+  pthread_mutex_lock(&lock);
+  r->state = FAR_REGION_SEALED;
+  r->next = NULL;
+  if (sealed[r->kind].tail) sealed[r->kind].tail->next = r;
+  else sealed[r->kind].head = r;
+  sealed[r->kind].tail = r;
+  pthread_mutex_unlock(&lock);
+}
+
+void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region) {
+  size_t size = (size_t)1 << cls;
+  struct far_region *r = current[kind];
+  if (!r || r->top + size + (r->nobj + 1) * sizeof(uint64_t) > region_bytes) {
+    if (r) seal(r);
+    r = current[kind] = region_get(kind);
+  }
+  char *p = r->base + r->top;
+  r->top += size;
+  ((uint64_t *)(r->base + region_bytes))[-(long)r->nobj - 1] = (uint64_t)cls << 32 | id;
+  r->nobj++;
+  *region = r;
+  return p;
+}
+
+struct far_region *far_region_of(const void *local) {
+  return &regions[((const char *)local - far_arena_base) / region_bytes];
+}
+
+void far_cache_thread_exit(void) {
+  for (int k = 0; k < FAR_REGION_KINDS; k++) {
+    if (current[k]) seal(current[k]);
+    current[k] = NULL;
+  }
+}
+
+size_t far_cache_pick_victims(struct far_region **out, size_t max) {
+  size_t n = 0;
+  pthread_mutex_lock(&lock);
+  for (int k = FAR_REGION_KINDS - 1; k >= 0 && n < max; k--) {
+    struct far_region **link = &sealed[k].head, *prev = NULL;
+    while (*link && n < max) {
+      struct far_region *r = *link;
+      if (atomic_load(&r->inflight) != 0) { /* prefetches still landing: later */
+        prev = r;
+        link = &r->next;
+        continue;
+      }
+      *link = r->next;
+      if (sealed[k].tail == r) sealed[k].tail = prev;
+      r->state = FAR_REGION_VICTIM;
+      r->next = NULL;
+      atomic_store(&r->synced, 0);
+      out[n++] = r;
+    }
+  }
+  pthread_mutex_unlock(&lock);
+  return n;
+}
+
+void far_cache_release(struct far_region *r) {
+  madvise(r->base, region_bytes, MADV_DONTNEED);
+  pthread_mutex_lock(&lock);
+  r->state = FAR_REGION_FREE;
+  r->next = free_list;
+  free_list = r;
+  pthread_mutex_unlock(&lock);
+  atomic_fetch_sub(&used_regions, 1);
+}
+
+void far_cache_requeue(struct far_region *r) { seal(r); }

@@ -1,0 +1,146 @@
+/* Internal interfaces between the pieces of the runtime core (heap, object table, scopes, local
+ * cache, evacuator, slow paths, prefetcher). Not installed. */
+#ifndef FAR_CORE_H
+#define FAR_CORE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "far/net.h"
+#include "far/rt.h"
+#include "far/stats.h"
+
+/* ---- Far addresses ---- */
+static inline uintptr_t far_addr_make(unsigned cls, uint64_t id) {
+  return (FAR_ADDR_TAG << 56) | ((uintptr_t)cls << FAR_ADDR_CLASS_SHIFT) | (id << cls);
+}
+static inline unsigned far_addr_class(uintptr_t a) { return (a >> FAR_ADDR_CLASS_SHIFT) & 31; }
+static inline uint64_t far_addr_id(uintptr_t a) { return (a & FAR_ADDR_OFFSET_MASK) >> far_addr_class(a); }
+static inline size_t far_addr_within(uintptr_t a) { return a & ((1ull << far_addr_class(a)) - 1); }
+
+/* ---- Runtime state (init.c) ---- */
+struct far_runtime {
+  far_net *net;
+  size_t budget;           /* FAR_LOCAL_MEM */
+  unsigned evac_threads;
+  int stats_mode;
+  int ready;
+};
+extern struct far_runtime far_rt;
+/* Initialises the runtime once (config, server, connections, evacuator); every entry point that can
+ * create far addresses calls it. */
+void far_init(void);
+/* Network failure on a path that cannot return an error: message naming the operation, exit. */
+void far_net_fail(const char *what, int status) __attribute__((noreturn));
+
+/* ---- Object table (table.c) ---- */
+static inline uint64_t *far_entry(unsigned cls, uint64_t id) {
+  return &far_table[((uint64_t)cls << FAR_TABLE_ID_BITS) + id];
+}
+static inline bool far_entry_pins(uint64_t e) {
+  return (e & (FAR_E_PRESENT | FAR_E_NOREMOTE | FAR_E_FETCHING)) != 0;
+}
+void far_table_init(void);
+/* Entry updates happen under the entry's lock (stripes per table page). far_entry_set keeps the
+ * page's pin count and releases a table page whose entries all became 0 (remote). */
+void far_entry_lock(unsigned cls, uint64_t id);
+void far_entry_unlock(unsigned cls, uint64_t id);
+void far_entry_set(unsigned cls, uint64_t id, uint64_t e);
+size_t far_table_resident_bytes(void);
+
+/* ---- Local cache (cache.c) ---- */
+enum far_region_kind { FAR_REGION_NORMAL, FAR_REGION_NT, FAR_REGION_KINDS };
+enum far_region_state { FAR_REGION_FREE, FAR_REGION_ACTIVE, FAR_REGION_SEALED, FAR_REGION_VICTIM };
+
+struct far_region {
+  char *base;
+  size_t top;                /* bytes of object data used from base */
+  uint32_t nobj;             /* headers grow down from base + region size */
+  int kind, state;
+  atomic_int inflight;       /* fetches still writing into this region */
+  atomic_int synced;         /* evacuation: every thread that could hold its addresses has left */
+  struct far_region *next;
+};
+
+/* Object header kept at the region's end: class and id, so the evacuator can walk a region. */
+static inline uint64_t far_region_header(const struct far_region *r, uint32_t i);
+
+void far_cache_init(size_t budget);
+/* Room for one object of class cls in the calling thread's region of the given kind; records its
+ * header. The caller installs the entry. *region receives the region (for inflight counts). */
+void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region);
+struct far_region *far_region_of(const void *local);
+/* Seals the calling thread's regions (thread exit). */
+void far_cache_thread_exit(void);
+/* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
+size_t far_cache_pick_victims(struct far_region **out, size_t max);
+void far_cache_release(struct far_region *r);   /* victim emptied: back to the free list */
+void far_cache_requeue(struct far_region *r);   /* victim kept (objects rescued): sealed again */
+size_t far_region_size(void);
+extern char *far_arena_base;
+extern size_t far_arena_size;
+
+/* Bytes of local memory in use for far data (regions) and metadata (table pages, bookkeeping). */
+size_t far_local_data_bytes(void);
+size_t far_local_meta_bytes(void);
+static inline size_t far_local_bytes(void) { return far_local_data_bytes() + far_local_meta_bytes(); }
+
+static inline uint64_t far_region_header(const struct far_region *r, uint32_t i) {
+  return ((const uint64_t *)(r->base + far_region_size()))[-(long)i - 1];
+}
+
+/* ---- Scopes and epochs (scope.c) ---- */
+void far_scope_init(void);
+/* Advances the epoch, fences every running thread, then waits until no thread remains inside a scope
+ * it entered under an older epoch. Records the longest wait and its scope site. */
+void far_epoch_sync(void);
+/* Sets or clears the "mutators wait at scope entry" bit. */
+void far_epoch_set_pressure(bool on);
+/* Opens the scope functions called outside any scope need. */
+static inline void far_scope_auto_enter(void) { far_scope_enter(0); }
+static inline void far_scope_auto_exit(void) { far_scope_exit(); }
+
+/* ---- Evacuator (evac.c) ---- */
+void far_evac_start(unsigned threads);
+/* Called after local memory grew: wakes the evacuator above the start threshold. */
+void far_evac_kick(void);
+/* Budget thresholds in bytes. */
+size_t far_evac_start_bytes(void);
+size_t far_evac_block_bytes(void);
+/* At exit: waits for a round in progress, then starts no more. */
+void far_evac_stop(void);
+
+/* ---- Slow paths (miss.c, straddle.c) ---- */
+/* far_self.pending bits: work for the outermost scope exit. */
+#define FAR_PENDING_NT 1u        /* far_scope_nontemporal() was called */
+#define FAR_PENDING_WRITEBACK 2u /* straddling writes and bounce buffers to finish */
+void far_straddle_flush(void);
+enum far_access { FAR_ACCESS_READ = 0, FAR_ACCESS_WRITE = 1, FAR_ACCESS_NT = 2 };
+/* Local address of the object at (cls, id), made present (fetched, zero-filled or moved out of an
+ * evacuating region); marks it dirty for writes. Caller is inside a scope. */
+char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed);
+void *far_straddle_read(uintptr_t a, size_t size, int access);
+void *far_straddle_write(uintptr_t a, size_t size, int access);
+/* Bytes from a to the end of its object (far), or n (non-far). */
+size_t far_span(const void *a, size_t n);
+
+/* ---- Prefetcher (prefetch.c) ---- */
+/* A demand miss at site: feeds the site's stride detector, which may prefetch ahead. */
+void far_prefetch_miss(unsigned site, uintptr_t a);
+/* First use of a prefetched object at a: keeps the stream's window ahead of the consumer. */
+void far_prefetch_hit(uintptr_t a);
+
+/* ---- Heap (heap.c) ---- */
+void far_heap_init(void);
+/* Completes far_free's deferred server frees; ids become reusable afterwards. */
+void far_heap_flush_frees(void);
+/* far_free's queue is long enough that the evacuator should flush it. */
+bool far_heap_frees_waiting(void);
+
+/* Spin-then-yield pause for short waits on other threads. */
+void far_relax(unsigned *spins);
+
+#endif

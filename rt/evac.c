@@ -1,0 +1,225 @@
+/* The evacuator: background threads (FAR_EVAC_THREADS) that keep local memory under FAR_LOCAL_MEM
+ * without stopping the program.
+ *
+ * Thresholds, as fractions of the budget (data regions + metadata): evacuation starts above 80% and
+ * runs until usage is under 70%; above 95% threads wait at their next outermost scope entry (never
+ * inside a scope, where they hold local addresses) until usage is back under 90%.
+ *
+ * One round: pick victim regions (non-temporal first, then the oldest), mark every live object in
+ * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
+ * then on no thread holds an address into the victims except through the table, and a thread that
+ * meets an EVAC entry moves the object itself. The evacuator then keeps hot objects (copies them and
+ * clears the CLOCK bit), writes dirty cold objects back in batches and drops clean cold ones. An object
+ * leaves local memory only after the server acknowledged its write. A mutator that met an EVAC entry
+ * before the wait finished took it back ("rescued"); such a region is queued again for a later round. */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core.h"
+#include "support.h"
+
+#define MAX_VICTIMS 16
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static size_t start_bytes, stop_bytes, block_bytes, unblock_bytes;
+static bool stopping;
+static int busy; /* rounds in progress */
+
+size_t far_evac_start_bytes(void) { return start_bytes; }
+size_t far_evac_block_bytes(void) { return block_bytes; }
+
+void far_evac_kick(void) {
+  if (far_local_bytes() < start_bytes && !far_heap_frees_waiting()) return;
+  pthread_cond_signal(&wake);
+}
+
+struct round {
+  struct far_region *victims[MAX_VICTIMS];
+  size_t nvictims;
+  bool rescued[MAX_VICTIMS];
+  far_io *ios;   /* dirty cold objects to write back */
+  size_t nios, cap;
+  uint64_t evacuated;
+};
+
+static inline char *object_at(struct far_region *r, uint32_t i, size_t *offset, unsigned *cls,
+                              uint64_t *id) {
+  uint64_t h = far_region_header(r, i);
+  *cls = h >> 32;
+  *id = h & 0xffffffffu;
+  char *p = r->base + *offset;
+  *offset += (size_t)1 << *cls;
+  return p;
+}
+
+static inline bool entry_points_to(uint64_t e, const char *p) {
+  return (e & FAR_E_PRESENT) && (char *)(uintptr_t)(e & FAR_E_ADDR_MASK) == p;
+}
+
+static void mark_region(struct far_region *r) {
+  size_t off = 0;
+  for (uint32_t i = 0; i < r->nobj; i++) {
+    unsigned cls;
+    uint64_t id;
+    char *p = object_at(r, i, &off, &cls, &id);
+    far_entry_lock(cls, id);
+    uint64_t *slot = far_entry(cls, id);
+    if (entry_points_to(__atomic_load_n(slot, __ATOMIC_RELAXED), p))
+      __atomic_fetch_or(slot, FAR_E_EVAC, __ATOMIC_RELAXED);
+    far_entry_unlock(cls, id);
+  }
+}
+
+static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
+  if (rd->nios == rd->cap) {
+    rd->cap = rd->cap ? 2 * rd->cap : 256;
+    rd->ios = realloc(rd->ios, rd->cap * sizeof *rd->ios);
+    if (!rd->ios) far_fatal("out of memory in the evacuator");
+  }
+  rd->ios[rd->nios++] = (far_io){.cls = (uint8_t)cls, .id = id, .buf = p, .len = 1u << cls};
+}
+
+/* Decides one object's fate; returns false when a mutator rescued it. */
+static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool keep_hot) {
+  uint64_t *slot = far_entry(cls, id);
+  far_entry_lock(cls, id);
+  uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+  bool ok = true;
+  if (!entry_points_to(e, p)) {
+    /* freed or moved by a mutator: nothing left here */
+  } else if (!(e & FAR_E_EVAC)) {
+    ok = false;
+  } else if ((e & FAR_E_HOT) && keep_hot) {
+    struct far_region *dst;
+    char *q = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &dst);
+    memcpy(q, p, (size_t)1 << cls);
+    far_entry_set(cls, id, (uint64_t)(uintptr_t)q | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
+  } else if (e & FAR_E_DIRTY) {
+    queue_write(rd, cls, id, p);
+  } else {
+    far_entry_set(cls, id, e & FAR_E_NOREMOTE);
+    rd->evacuated++;
+  }
+  far_entry_unlock(cls, id);
+  return ok;
+}
+
+static void write_back(struct round *rd) {
+  size_t done = 0;
+  while (done < rd->nios) {
+    size_t n = 0, bytes = 0;
+    while (done + n < rd->nios && n < FAR_WIRE_MAX_BATCH && bytes < FAR_WIRE_MAX_FRAME / 2)
+      bytes += rd->ios[done + n++].len;
+    far_ticket t;
+    int st = far_net_writev(far_rt.net, rd->ios + done, n, &t, NULL, NULL);
+    if (st == FAR_OK) st = far_ticket_wait(far_rt.net, &t);
+    if (st != FAR_OK) far_net_fail("write back", st);
+    FAR_STAT_ADD(bytes_written_back, bytes);
+    done += n;
+  }
+  for (size_t i = 0; i < rd->nios; i++) {
+    far_io *io = &rd->ios[i];
+    far_entry_lock(io->cls, io->id);
+    uint64_t e = __atomic_load_n(far_entry(io->cls, io->id), __ATOMIC_RELAXED);
+    if (entry_points_to(e, io->buf) && (e & FAR_E_EVAC)) {
+      far_entry_set(io->cls, io->id, 0);
+      rd->evacuated++;
+    }
+    far_entry_unlock(io->cls, io->id);
+  }
+}
+
+static size_t victims_wanted(void) {
+  size_t used = far_local_bytes(), r = far_region_size();
+  size_t n = used > stop_bytes ? (used - stop_bytes) / r + 1 : 1;
+  return n < MAX_VICTIMS ? n : MAX_VICTIMS;
+}
+
+static bool one_round(void) {
+  struct round rd = {0};
+  rd.nvictims = far_cache_pick_victims(rd.victims, victims_wanted());
+  if (rd.nvictims == 0) return false;
+  for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
+  far_epoch_sync();
+  for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
+  bool keep_hot = far_local_bytes() < block_bytes;
+  for (size_t v = 0; v < rd.nvictims; v++) {
+    struct far_region *r = rd.victims[v];
+    size_t off = 0;
+    for (uint32_t i = 0; i < r->nobj; i++) {
+      unsigned cls;
+      uint64_t id;
+      char *p = object_at(r, i, &off, &cls, &id);
+      if (!settle(&rd, cls, id, p, keep_hot)) rd.rescued[v] = true;
+    }
+  }
+  write_back(&rd);
+  for (size_t v = 0; v < rd.nvictims; v++) {
+    if (rd.rescued[v]) far_cache_requeue(rd.victims[v]);
+    else far_cache_release(rd.victims[v]);
+  }
+  free(rd.ios);
+  FAR_STAT_INC(evacuations);
+  FAR_STAT_ADD(objects_evacuated, rd.evacuated);
+  return true;
+}
+
+static void update_pressure(void) {
+  size_t used = far_local_bytes();
+  bool on = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED) & 1;
+  if (!on && used > block_bytes) far_epoch_set_pressure(true);
+  if (on && used < unblock_bytes) far_epoch_set_pressure(false);
+}
+
+static void *evacuator(void *arg) {
+  for (;;) {
+    pthread_mutex_lock(&lock);
+    while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting()) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 20 * 1000000;
+      if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+      pthread_cond_timedwait(&wake, &lock, &ts);
+    }
+    if (stopping) {
+      pthread_mutex_unlock(&lock);
+      return NULL;
+    }
+    busy++;
+    pthread_mutex_unlock(&lock);
+    update_pressure();
+    bool progressed = far_local_bytes() >= start_bytes && one_round();
+    update_pressure();
+    far_heap_flush_frees();
+    pthread_mutex_lock(&lock);
+    busy--;
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+    if (!progressed && far_local_bytes() >= start_bytes) sched_yield();
+  }
+}
+
+void far_evac_start(unsigned threads) {
+  size_t b = far_rt.budget;
+  start_bytes = b / 100 * 80;
+  stop_bytes = b / 100 * 70;
+  block_bytes = b / 100 * 95;
+  unblock_bytes = b / 100 * 90;
+  for (unsigned i = 0; i < threads; i++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, evacuator, NULL) != 0) far_fatal("cannot start the evacuator thread");
+    pthread_detach(t);
+  }
+}
+
+/* At exit: let a round in progress finish, then keep the evacuator from starting another. */
+void far_evac_stop(void) {
+  pthread_mutex_lock(&lock);
+  stopping = true;
+  pthread_cond_broadcast(&wake);
+  while (busy) pthread_cond_wait(&wake, &lock);
+  pthread_mutex_unlock(&lock);
+}

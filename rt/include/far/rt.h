@@ -1,0 +1,184 @@
+/* The farmem runtime's public interface: the far heap, the barriers that turn a far address into a
+ * local one, scopes that bound how long such a local address stays valid, prefetching and far-aware
+ * libc helpers. farcc includes this header in every translation unit, so the fast paths are static
+ * inline here and everything else is out of line in libfarrt.
+ *
+ * A far address is a non-canonical x86-64 pointer (dereferencing it faults):
+ *   bits 63..56 tag 0xFA, bits 55..51 size class c (objects of 2^c bytes), bits 50..0 offset,
+ *   id = offset >> c. Allocations above 2^FAR_HEAP_CLASS_MAX take consecutive ids of the largest
+ *   class, so pointer arithmetic and comparisons are plain integer arithmetic. NULL is never far and
+ *   every barrier is the identity on a non-far address. */
+#ifndef FAR_RT_H
+#define FAR_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "far/stats.h" /* far_stats(), far_stats_print(out, json) */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FAR_ADDR_TAG 0xFAull
+#define FAR_ADDR_CLASS_SHIFT 51
+#define FAR_ADDR_OFFSET_MASK ((1ull << FAR_ADDR_CLASS_SHIFT) - 1)
+#define FAR_HEAP_CLASS_MIN 4  /* 16 B */
+#define FAR_HEAP_CLASS_MAX 16 /* 64 KiB */
+/* Ids per size class the object table can describe (2^30). */
+#define FAR_TABLE_ID_BITS 30
+#define FAR_TABLE_ID_MASK ((1ull << FAR_TABLE_ID_BITS) - 1)
+
+/* Object table entry. Present: local address in the low 48 bits plus FAR_E_PRESENT and flags.
+ * Absent: 0 = data on the server; FAR_E_NOREMOTE alone = never written (reads as zeros). */
+#define FAR_E_PRESENT (1ull << 63)
+#define FAR_E_HOT (1ull << 62)        /* CLOCK reference bit */
+#define FAR_E_DIRTY (1ull << 61)      /* local copy newer than the server's */
+#define FAR_E_EVAC (1ull << 60)       /* chosen by the evacuator: barriers take the slow path */
+#define FAR_E_NOREMOTE (1ull << 59)   /* the server holds nothing for this object */
+#define FAR_E_FETCHING (1ull << 58)   /* absent, a fetch is in flight */
+#define FAR_E_PREFETCHED (1ull << 57) /* installed by the prefetcher, not used yet */
+#define FAR_E_ADDR_MASK ((1ull << 48) - 1)
+
+/* Per-thread scope state (one per thread, in its own cache lines). */
+struct far_scope_slot;
+struct far_thread {
+  unsigned depth;               /* scope nesting depth */
+  unsigned pending;             /* straddling writes to write back at the outermost exit */
+  struct far_scope_slot *slot;  /* this thread's published epoch, NULL until first use */
+};
+
+extern __thread struct far_thread far_self __attribute__((tls_model("initial-exec")));
+extern uint64_t *far_table;          /* entries of class c at far_table[(c << FAR_TABLE_ID_BITS) + id] */
+extern volatile uint64_t far_epoch;  /* evacuation epoch, advanced by 2; bit 0: mutators must wait */
+
+struct far_scope_slot {
+  volatile uint64_t epoch; /* epoch at outermost scope entry, 0 outside any scope */
+  volatile unsigned site;  /* site of that scope, for the evacuator-wait statistic */
+  char pad_[64 - sizeof(uint64_t) - sizeof(unsigned)];
+} __attribute__((aligned(64)));
+
+/* ---- Heap ---- */
+void *far_malloc(size_t n);
+void *far_calloc(size_t n, size_t size);
+void *far_realloc(void *p, size_t n); /* p: NULL, far, or (passed to realloc) local */
+void far_free(void *p);              /* far -> far heap; anything else -> free() */
+char *far_strdup(const char *s);
+/* Bytes usable at p (the allocation's rounded size); 0 for a non-far p. */
+size_t far_usable_size(const void *p);
+
+static inline int far_is_far(const void *p) {
+  return ((uintptr_t)p >> 56) == FAR_ADDR_TAG;
+}
+
+/* ---- Out-of-line halves (called by the inline fast paths) ---- */
+void *far_read_slow(const void *addr, size_t size, unsigned site);
+void *far_write_slow(void *addr, size_t size, unsigned site);
+void far_mark_hot(uint64_t *entry, uint64_t e);
+struct far_scope_slot *far_thread_attach(void);
+void far_scope_wait_memory(void);
+void far_scope_exit_pending(void);
+
+/* Far address -> table entry index, or -1 for a non-far (or out-of-heap-class) address. */
+static inline long far_class_of_(uintptr_t a) {
+  uintptr_t k = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
+  return k <= FAR_HEAP_CLASS_MAX ? (long)k : -1;
+}
+
+/* The shared fast path: returns the local address, or NULL when the slow path is needed. need is
+ * FAR_E_PRESENT for reads and FAR_E_PRESENT | FAR_E_DIRTY for writes. */
+static inline void *far_lookup_(uintptr_t a, size_t size, uint64_t need, long c) {
+  uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
+  uintptr_t idm = (off >> c) & FAR_TABLE_ID_MASK;
+  uint64_t *slot = &far_table[((uintptr_t)c << FAR_TABLE_ID_BITS) + idm];
+  uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  /* One branch: present (and dirty), not evacuating, inside one object, id in range, in a scope. */
+  if (__builtin_expect(((e & (need | FAR_E_EVAC)) ^ need) | (((off + size - 1) >> c) ^ idm) |
+                           (far_self.depth == 0), 0))
+    return NULL;
+  if (__builtin_expect(!(e & FAR_E_HOT), 0)) far_mark_hot(slot, e);
+  return (void *)((e & FAR_E_ADDR_MASK) + (off & ((1ull << c) - 1)));
+}
+
+/* Local address for reading [addr, addr+size). Valid until the enclosing scope exits. Must be called
+ * inside a scope when addr is far (the slow path stops the program with a message otherwise). */
+static inline void *far_read(const void *addr, size_t size, unsigned site) {
+  uintptr_t a = (uintptr_t)addr;
+  long c = far_class_of_(a);
+  if (c < 0) return (void *)addr;
+  void *p = far_lookup_(a, size, FAR_E_PRESENT, c);
+  return p ? p : far_read_slow(addr, size, site);
+}
+
+/* Local address for writing (and reading) [addr, addr+size); marks the object dirty. */
+static inline void *far_write(void *addr, size_t size, unsigned site) {
+  uintptr_t a = (uintptr_t)addr;
+  long c = far_class_of_(a);
+  if (c < 0) return addr;
+  void *p = far_lookup_(a, size, FAR_E_PRESENT | FAR_E_DIRTY, c);
+  return p ? p : far_write_slow(addr, size, site);
+}
+
+/* Don't-cache variants: a miss places the object in the non-temporal region, evacuated first. */
+void *far_read_nt(const void *addr, size_t size, unsigned site);
+void *far_write_nt(void *addr, size_t size, unsigned site);
+
+/* ---- Scopes ---- */
+/* Opens a scope (nestable). Only the outermost entry publishes the global epoch in this thread's own
+ * cache line; it re-reads the epoch after publishing so that an evacuator advancing it concurrently
+ * either sees this thread or this thread sees the new epoch (see docs/runtime.md). */
+static inline void far_scope_enter(unsigned site) {
+  struct far_thread *t = &far_self;
+  if (t->depth++ != 0) return;
+  struct far_scope_slot *s = t->slot;
+  if (__builtin_expect(s == NULL, 0)) s = far_thread_attach();
+  uint64_t e = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED);
+  for (;;) {
+    if (__builtin_expect(e & 1, 0)) { /* local memory almost exhausted */
+      far_scope_wait_memory();
+      e = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED);
+      continue;
+    }
+    __atomic_store_n(&s->epoch, e, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t again = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED);
+    if (again == e) break;
+    e = again;
+  }
+  s->site = site;
+#if defined(__SANITIZE_THREAD__) || (defined(__has_feature) && __has_feature(thread_sanitizer))
+  __atomic_thread_fence(__ATOMIC_SEQ_CST); /* TSan does not model membarrier */
+#endif
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void far_scope_exit(void) {
+  struct far_thread *t = &far_self;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  if (t->depth == 1 && __builtin_expect(t->pending != 0, 0)) far_scope_exit_pending();
+  if (--t->depth == 0) __atomic_store_n(&t->slot->epoch, 0, __ATOMIC_RELEASE);
+}
+
+/* The rest of the current outermost scope uses don't-cache accesses. */
+void far_scope_nontemporal(void);
+
+/* ---- Prefetching, write-back, libc helpers, statistics ---- */
+void far_prefetch(const void *addr, size_t len);
+/* Writes every dirty object overlapping [addr, addr+len) back to the server (objects stay cached). */
+void far_flush_range(const void *addr, size_t len);
+
+void *far_memcpy(void *dst, const void *src, size_t n);
+void *far_memmove(void *dst, const void *src, size_t n);
+void *far_memset(void *dst, int c, size_t n);
+int far_memcmp(const void *a, const void *b, size_t n);
+size_t far_strlen(const char *s);
+int far_strcmp(const char *a, const char *b);
+int far_strncmp(const char *a, const char *b, size_t n);
+char *far_strcpy(char *dst, const char *src);
+char *far_strncpy(char *dst, const char *src, size_t n);
+char *far_strchr(const char *s, int c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,137 @@
+/* The barriers' slow path: everything the inline fast path in far/rt.h does not handle. Under the
+ * entry's lock it re-reads the entry and then either marks a present object dirty, zero-fills a
+ * never-written object locally, fetches a remote one (the lock is dropped during the round trip while
+ * the entry says FETCHING, so other objects on the same table page stay reachable), waits for a fetch
+ * already in flight, or deals with an object the evacuator chose:
+ *   - the evacuator is still waiting for older scopes: take it back (clear EVAC) and use it in place;
+ *   - the wait is over: move it to this thread's region (pauseless: no waiting for the evacuator). */
+#include <string.h>
+
+#include "core.h"
+#include "support.h"
+
+static inline char *entry_addr(uint64_t e) { return (char *)(uintptr_t)(e & FAR_E_ADDR_MASK); }
+
+static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirty, int kind) {
+  char *old = entry_addr(e);
+  if (!atomic_load_explicit(&far_region_of(old)->synced, memory_order_acquire)) {
+    far_entry_set(cls, id, (e & ~FAR_E_EVAC) | FAR_E_HOT | dirty);
+    return old;
+  }
+  struct far_region *r;
+  char *p = far_cache_alloc(cls, id, kind, &r);
+  memcpy(p, old, (size_t)1 << cls);
+  far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | FAR_E_HOT |
+                             (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)) | dirty);
+  return p;
+}
+
+static char *fetch(unsigned cls, uint64_t id, uint64_t dirty, int kind) {
+  struct far_region *r;
+  char *p = far_cache_alloc(cls, id, kind, &r);
+  atomic_fetch_add(&r->inflight, 1);
+  far_entry_set(cls, id, FAR_E_FETCHING);
+  far_entry_unlock(cls, id);
+  int st = far_net_read(far_rt.net, cls, id, p);
+  if (st != FAR_OK) far_net_fail("read", st);
+  FAR_STAT_INC(miss);
+  FAR_STAT_ADD(bytes_fetched, (size_t)1 << cls);
+  far_entry_lock(cls, id);
+  far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | dirty);
+  atomic_fetch_sub(&r->inflight, 1);
+  return p;
+}
+
+char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed) {
+  uint64_t *slot = far_entry(cls, id);
+  uint64_t dirty = (access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0;
+  int kind = (access & FAR_ACCESS_NT) ? FAR_REGION_NT : FAR_REGION_NORMAL;
+  unsigned spins = 0;
+  for (;;) {
+    far_entry_lock(cls, id);
+    uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    char *p;
+    if (e & FAR_E_FETCHING) { /* someone else's fetch or a prefetch: wait for it */
+      far_entry_unlock(cls, id);
+      far_relax(&spins);
+      continue;
+    }
+    if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) == (FAR_E_PRESENT | FAR_E_EVAC)) {
+      p = use_evacuating(cls, id, e, dirty, kind);
+    } else if (e & FAR_E_PRESENT) {
+      if (e & FAR_E_PREFETCHED) {
+        FAR_STAT_INC(prefetch_used);
+        __atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED);
+      }
+      __atomic_fetch_or(slot, dirty | (access & FAR_ACCESS_NT ? 0 : FAR_E_HOT), __ATOMIC_RELAXED);
+      p = entry_addr(e);
+    } else if (e & FAR_E_NOREMOTE) {
+      struct far_region *r;
+      p = far_cache_alloc(cls, id, kind, &r);
+      memset(p, 0, (size_t)1 << cls);
+      far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | FAR_E_NOREMOTE | dirty);
+    } else {
+      p = fetch(cls, id, dirty, kind);
+      *missed = true;
+    }
+    far_entry_unlock(cls, id);
+    return p;
+  }
+}
+
+static void *access_slow(uintptr_t a, size_t size, unsigned site, int access) {
+  FAR_STAT_INC(barrier_slow);
+  if (far_self.depth == 0)
+    far_fatal("far_read/far_write of %p outside a scope (use far_scope_enter/exit)", (void *)a);
+  if (far_self.pending & FAR_PENDING_NT) access |= FAR_ACCESS_NT;
+  unsigned cls = far_addr_class(a);
+  uint64_t id = far_addr_id(a);
+  if (cls < FAR_HEAP_CLASS_MIN || id > FAR_TABLE_ID_MASK) far_fatal("invalid far address %p", (void *)a);
+  size_t within = far_addr_within(a);
+  if (size && within + size > ((size_t)1 << cls))
+    return (access & FAR_ACCESS_WRITE) ? far_straddle_write(a, size, access) : far_straddle_read(a, size, access);
+  bool missed = false;
+  char *p = far_object_local(cls, id, access, &missed);
+  if (missed && site) far_prefetch_miss(site, a);
+  return p + within;
+}
+
+void *far_read_slow(const void *addr, size_t size, unsigned site) {
+  return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_READ);
+}
+
+void *far_write_slow(void *addr, size_t size, unsigned site) {
+  return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_WRITE);
+}
+
+void far_mark_hot(uint64_t *slot, uint64_t e) {
+  uint64_t old = __atomic_fetch_or(slot, FAR_E_HOT, __ATOMIC_RELAXED);
+  if (!(old & FAR_E_PREFETCHED)) return;
+  if (!(__atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED) & FAR_E_PREFETCHED)) return;
+  FAR_STAT_INC(prefetch_used);
+  size_t index = slot - far_table;
+  unsigned cls = index >> FAR_TABLE_ID_BITS;
+  far_prefetch_hit(far_addr_make(cls, index & FAR_TABLE_ID_MASK));
+}
+
+/* Don't-cache accesses: a present object is used where it is (without raising its CLOCK bit); a
+ * missing one is fetched into the non-temporal region, which the evacuator empties first. */
+static void *access_nt(uintptr_t a, size_t size, unsigned site, int access) {
+  long c = far_class_of_(a);
+  if (c < 0) return (void *)a;
+  uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
+  uint64_t id = (off >> c) & FAR_TABLE_ID_MASK;
+  uint64_t need = FAR_E_PRESENT | ((access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0);
+  uint64_t e = __atomic_load_n(far_entry(c, id), __ATOMIC_ACQUIRE);
+  if ((e & (need | FAR_E_EVAC)) == need && ((off + size - 1) >> c) == id && far_self.depth)
+    return entry_addr(e) + (off & ((1ull << c) - 1));
+  return access_slow(a, size, site, access | FAR_ACCESS_NT);
+}
+
+void *far_read_nt(const void *addr, size_t size, unsigned site) {
+  return access_nt((uintptr_t)addr, size, site, FAR_ACCESS_READ);
+}
+
+void *far_write_nt(void *addr, size_t size, unsigned site) {
+  return access_nt((uintptr_t)addr, size, site, FAR_ACCESS_WRITE);
+}

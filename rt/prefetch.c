@@ -1,0 +1,153 @@
+/* The stride prefetcher. Each thread keeps a few streams keyed by the barrier's call site; a demand
+ * miss at a site updates its stream's stride, and after two equal non-zero strides in a row the
+ * stream fetches a window ahead (256 KiB or 64 objects, whichever is less) in one asynchronous
+ * batch. The first use of a prefetched object (seen by far_mark_hot or the slow path) slides the
+ * window on, so a sequential scan keeps missing only at its start. far_prefetch(addr, len) fetches a
+ * range on request. Prefetched objects land in the prefetching thread's region; the region is not
+ * evacuated while their data is still arriving. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "support.h"
+
+#define STREAMS 8
+#define WINDOW_BYTES (256u << 10)
+#define WINDOW_OBJECTS 64u
+
+struct stream {
+  unsigned site;
+  uintptr_t last;   /* address of the last miss or prefetched hit */
+  intptr_t stride;
+  unsigned matches;
+  uintptr_t ahead;  /* furthest address prefetched */
+};
+
+struct batch {
+  far_ticket ticket;
+  size_t n;
+  struct batch *next;
+  struct far_region **regions;
+  far_io ios[];
+};
+
+static __thread struct stream streams[STREAMS];
+static _Atomic(struct batch *) finished; /* completed batches, freed by the next issuer */
+
+static void reap(void) {
+  struct batch *b = atomic_exchange(&finished, NULL);
+  while (b) {
+    struct batch *next = b->next;
+    free(b);
+    b = next;
+  }
+}
+
+static void landed(far_ticket *t, void *arg) {
+  struct batch *b = arg;
+  for (size_t i = 0; i < b->n; i++) {
+    far_io *io = &b->ios[i];
+    far_entry_lock(io->cls, io->id);
+    uint64_t e = io->status == FAR_OK ? (uint64_t)(uintptr_t)io->buf | FAR_E_PRESENT | FAR_E_PREFETCHED : 0;
+    far_entry_set(io->cls, io->id, e);
+    far_entry_unlock(io->cls, io->id);
+    atomic_fetch_sub(&b->regions[i]->inflight, 1);
+  }
+  b->next = atomic_load(&finished);
+  while (!atomic_compare_exchange_weak(&finished, &b->next, b)) {}
+}
+
+/* Adds (cls, id) to the batch when it is on the server and not local. */
+static void claim(struct batch *b, unsigned cls, uint64_t id) {
+  far_entry_lock(cls, id);
+  if (__atomic_load_n(far_entry(cls, id), __ATOMIC_RELAXED) == 0) {
+    struct far_region *r;
+    char *p = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &r);
+    atomic_fetch_add(&r->inflight, 1);
+    far_entry_set(cls, id, FAR_E_FETCHING);
+    b->regions[b->n] = r;
+    b->ios[b->n++] = (far_io){.cls = (uint8_t)cls, .id = id, .buf = p};
+  }
+  far_entry_unlock(cls, id);
+}
+
+/* Prefetches the objects covering from, from + step, ... (count addresses, at most WINDOW_OBJECTS
+ * objects); returns the last address covered. */
+static uintptr_t issue(uintptr_t from, intptr_t step, size_t count) {
+  reap();
+  if (far_local_bytes() >= far_evac_start_bytes()) return from - step; /* no room to spare */
+  struct batch *b = malloc(sizeof *b + WINDOW_OBJECTS * (sizeof(far_io) + sizeof(struct far_region *)));
+  if (!b) return from;
+  b->regions = (struct far_region **)(b->ios + WINDOW_OBJECTS);
+  b->n = 0;
+  uint64_t prev_id = UINT64_MAX;
+  uintptr_t a = from, covered = from - step;
+  for (size_t i = 0; i < count && b->n < WINDOW_OBJECTS; i++, a += step) {
+    uint64_t id = far_addr_id(a);
+    if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || id > FAR_TABLE_ID_MASK) break;
+    covered = a;
+    if (id == prev_id) continue;
+    prev_id = id;
+    claim(b, far_addr_class(a), id);
+  }
+  if (!b->n) {
+    free(b);
+    return covered;
+  }
+  FAR_STAT_ADD(prefetch_issued, b->n);
+  int st = far_net_readv(far_rt.net, b->ios, b->n, &b->ticket, landed, b);
+  if (st != FAR_OK) far_net_fail("prefetch", st);
+  return covered;
+}
+
+/* Keeps the stream's window a full window ahead of a. */
+static void extend(struct stream *s, uintptr_t a) {
+  intptr_t step = s->stride;
+  size_t mag = (size_t)(step < 0 ? -step : step);
+  size_t window = WINDOW_BYTES / mag ? WINDOW_BYTES / mag : 1;
+  bool ahead_of_a = step > 0 ? s->ahead > a : s->ahead < a;
+  uintptr_t start = ahead_of_a ? s->ahead + step : a + step;
+  uintptr_t target = a + step * (intptr_t)window;
+  size_t count = (size_t)((intptr_t)(target - start) / step) + 1;
+  if ((intptr_t)(target - start) / step < 0) return;
+  s->ahead = issue(start, step, count);
+}
+
+void far_prefetch_miss(unsigned site, uintptr_t a) {
+  struct stream *s = &streams[site % STREAMS];
+  if (s->site != site) {
+    *s = (struct stream){.site = site, .last = a, .ahead = a};
+    return;
+  }
+  intptr_t d = (intptr_t)(a - s->last);
+  if (d != 0 && d == s->stride) s->matches++;
+  else s->stride = d, s->matches = 0;
+  s->last = a;
+  if (s->matches >= 2) extend(s, a);
+}
+
+void far_prefetch_hit(uintptr_t a) {
+  for (int i = 0; i < STREAMS; i++) {
+    struct stream *s = &streams[i];
+    if (s->matches < 2) continue;
+    bool inside = s->stride > 0 ? (a > s->last && a <= s->ahead) : (a < s->last && a >= s->ahead);
+    if (!inside) continue;
+    s->last = a;
+    extend(s, a);
+    return;
+  }
+}
+
+void far_prefetch(const void *addr, size_t len) {
+  uintptr_t a = (uintptr_t)addr;
+  if (far_class_of_(a) < 0 || len == 0) return;
+  size_t obj = (size_t)1 << far_addr_class(a);
+  uintptr_t end = a + len;
+  a -= far_addr_within(a);
+  while (a < end) {
+    size_t count = (end - a + obj - 1) / obj;
+    uintptr_t last = issue(a, (intptr_t)obj, count);
+    if (last < a) return; /* nothing could be issued */
+    a = last + obj;
+  }
+}

@@ -1,0 +1,92 @@
+/* CLOCK: a small hot set touched between slices of a long streaming scan stays local; a scan through
+ * don't-cache accesses does not evict it even untouched; the same scan through ordinary accesses does
+ * (the control that shows the first two could fail). */
+#include <stdlib.h>
+
+#include "rt_test.h"
+
+#define OBJ 4096
+#define HOT 64            /* 256 KiB hot set */
+#define STREAM 8192       /* 32 MiB stream, 4x the budget */
+
+static char *hot[HOT], *stream[STREAM];
+
+static uint64_t misses(void) { return far_stats().c.miss; }
+
+static void touch(char *p, int nt) {
+  far_scope_enter(20);
+  volatile const char *q = nt ? far_read_nt(p, OBJ, 20) : far_read(p, OBJ, 20);
+  (void)q[0];
+  far_scope_exit();
+}
+
+static void touch_hot(void) {
+  for (int i = 0; i < HOT; i++) touch(hot[i], 0);
+}
+
+static void setup(void) {
+  rt_budget("8M");
+  for (int i = 0; i < HOT; i++) rt_fill(hot[i] = far_malloc(OBJ), OBJ, i, 0);
+  for (int i = 0; i < STREAM; i++) rt_fill(stream[i] = far_malloc(OBJ), OBJ, HOT + i, 0);
+  touch_hot(); /* fetch back and mark hot */
+  touch_hot();
+}
+
+START_TEST(hot_set_survives_a_streaming_scan) {
+  setup();
+  uint64_t hot_misses = 0;
+  for (int i = 0; i < STREAM; i++) {
+    touch(stream[i], 0);
+    if (i % 256 == 255) { /* every 1 MiB of scan */
+      uint64_t before = misses();
+      touch_hot();
+      hot_misses += misses() - before;
+    }
+  }
+  ck_assert_uint_eq(hot_misses, 0);
+  for (int i = 0; i < HOT; i++) rt_verify(hot[i], OBJ, i, 0);
+}
+END_TEST
+
+static uint64_t hot_misses_after_scan(int nt) {
+  for (int i = 0; i < STREAM; i++) touch(stream[i], nt);
+  uint64_t before = misses();
+  touch_hot();
+  return misses() - before;
+}
+
+START_TEST(dont_cache_scan_leaves_hot_set_alone) {
+  setup();
+  ck_assert_uint_eq(hot_misses_after_scan(1), 0);
+}
+END_TEST
+
+START_TEST(ordinary_scan_evicts_untouched_hot_set) {
+  setup();
+  ck_assert_uint_gt(hot_misses_after_scan(0), HOT / 2);
+}
+END_TEST
+
+START_TEST(nontemporal_scope_leaves_hot_set_alone) {
+  setup();
+  for (int i = 0; i < STREAM; i++) {
+    far_scope_enter(21);
+    far_scope_nontemporal();
+    volatile const char *q = far_read(stream[i], OBJ, 21);
+    (void)q[0];
+    far_scope_exit();
+  }
+  uint64_t before = misses();
+  touch_hot();
+  ck_assert_uint_eq(misses() - before, 0);
+}
+END_TEST
+
+static void add(TCase *tc) {
+  tcase_add_test(tc, hot_set_survives_a_streaming_scan);
+  tcase_add_test(tc, dont_cache_scan_leaves_hot_set_alone);
+  tcase_add_test(tc, ordinary_scan_evicts_untouched_hot_set);
+  tcase_add_test(tc, nontemporal_scope_leaves_hot_set_alone);
+}
+
+int main(void) { return rt_run("clock", add); }

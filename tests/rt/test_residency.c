@@ -1,0 +1,60 @@
+/* Residency: while working sets 8x the budget go through the cache, the process's peak resident
+ * memory grows by no more than the budget plus a fixed overhead, and the runtime's own accounting of
+ * data and metadata stays within the budget. Metadata of objects that went back to the server does
+ * not stay resident. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core.h"
+#include "rt_test.h"
+
+#define BUDGET (8u << 20)
+/* Runtime threads' stacks, network buffers, the region table, malloc'd bookkeeping, check. */
+#define FIXED_OVERHEAD (8u << 20)
+
+static void pass(size_t n, size_t size, uint64_t seed) {
+  char **obj = malloc(n * sizeof *obj);
+  for (size_t i = 0; i < n; i++) rt_fill(obj[i] = far_malloc(size), size, seed + i, 0);
+  unsigned r = (unsigned)seed;
+  for (size_t i = 0; i < n; i++) {
+    size_t k = (size_t)rand_r(&r) % n;
+    rt_verify(obj[k], size, seed + k, 0);
+  }
+  free(obj); /* the far objects stay allocated: all of them count */
+}
+
+START_TEST(peak_rss_stays_within_budget) {
+  rt_budget("8M");
+  size_t base = rt_rss();
+  pass(16384, 4096, 1);      /* 64 MiB of 4 KiB objects */
+  pass(262144, 256, 100000); /* 64 MiB of 256 B objects */
+  size_t peak = rt_peak_rss();
+  struct far_stats_totals s = far_stats();
+  fprintf(stderr, "residency: rss growth %zu KiB (budget %u KiB), peak data %llu KiB, peak meta %llu KiB\n",
+          (peak - base) >> 10, BUDGET >> 10, (unsigned long long)s.c.local_bytes_peak_data >> 10,
+          (unsigned long long)s.c.local_bytes_peak_meta >> 10);
+  ck_assert_uint_le(peak - base, BUDGET + FIXED_OVERHEAD);
+  ck_assert_uint_le(s.c.local_bytes_peak_meta, BUDGET / 4);
+  ck_assert_uint_le(far_local_bytes(), BUDGET);
+}
+END_TEST
+
+START_TEST(cold_metadata_is_released) {
+  rt_budget("8M");
+  char **obj = malloc(65536 * sizeof *obj);
+  for (size_t i = 0; i < 65536; i++) rt_fill(obj[i] = far_malloc(1024), 1024, i, 0); /* 64 MiB */
+  /* 64 Ki entries = 128 table pages; only those of objects still local may stay */
+  size_t local_objects = far_local_data_bytes() / 1024;
+  size_t pages_needed = local_objects / 512 + 2 * 16; /* contiguous ranges, a few partial pages */
+  ck_assert_uint_le(far_table_resident_bytes(), pages_needed * 4098);
+  ck_assert_uint_lt(far_table_resident_bytes(), 128 * 4096 / 2);
+  free(obj);
+}
+END_TEST
+
+static void add(TCase *tc) {
+  tcase_add_test(tc, peak_rss_stays_within_budget);
+  tcase_add_test(tc, cold_metadata_is_released);
+}
+
+int main(void) { return rt_run("residency", add); }
