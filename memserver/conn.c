@@ -83,23 +83,27 @@ void conn_close(conn *c, enum log_level level, const char *reason) {
   free(c);
 }
 
-/* Answers every complete frame that is buffered, while the output has room. -1: closed. */
+/* Answers every complete frame that is buffered, while the output has room, and keeps the clock
+ * of the partial frame that follows (complete frames held back by a full output do not count).
+ * -1: closed. */
 static int process_frames(conn *c) {
   const uint8_t *body;
   uint32_t len;
   const char *why = NULL;
-  int completed = 0;
+  int completed = 0, partial = 0;
   while (!c->close_after_flush && c->out.len < OUT_LIMIT) {
     int k = far_frame_reader_next(&c->in, &body, &len, &why);
-    if (k == 0)
+    if (k == 0) {
+      partial = far_frame_reader_pending(&c->in) > 0;
       break;
+    }
     if (k < 0 || dispatch(c, body, len, &why) != 0) {
       conn_close(c, LOG_WARN, why);
       return -1;
     }
     completed = 1;
   }
-  if (far_frame_reader_pending(&c->in) == 0)
+  if (!partial)
     c->frame_started_ns = 0;
   else if (completed || c->frame_started_ns == 0)
     c->frame_started_ns = now_ns();
@@ -196,15 +200,21 @@ void conn_service(conn *c) {
   set_interest(c);
 }
 
+/* Whether a clock started at `since` (0: not running) ran past the timeout; `since` may be a
+ * little after `now` when the clock started during the current round of events. */
+static int expired(uint64_t since, uint64_t now, uint64_t timeout) {
+  return since && now > since && now - since > timeout;
+}
+
 void conn_check_idle(conn *c, uint64_t now, uint64_t idle_ns) {
   char reason[96];
-  if (!c->ns && !c->close_after_flush && now - c->opened_ns > idle_ns) {
+  if (!c->ns && !c->close_after_flush && expired(c->opened_ns, now, idle_ns)) {
     conn_close(c, LOG_WARN, "no hello within the idle timeout");
-  } else if (c->frame_started_ns && now - c->frame_started_ns > idle_ns) {
+  } else if (expired(c->frame_started_ns, now, idle_ns)) {
     snprintf(reason, sizeof reason, "partial frame (%zu bytes) not completed within the idle timeout",
              far_frame_reader_pending(&c->in));
     conn_close(c, LOG_WARN, reason);
-  } else if (c->out_stalled_ns && now - c->out_stalled_ns > idle_ns) {
+  } else if (expired(c->out_stalled_ns, now, idle_ns)) {
     conn_close(c, LOG_WARN, "peer did not read its replies within the idle timeout");
   }
 }

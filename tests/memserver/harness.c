@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +33,7 @@ static pid_t spawn(const char *const *flags, int out_fd, int err_fd) {
   pid_t pid = fork();
   ck_assert_int_ge(pid, 0);
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
     execv(farmemd_path, (char *const *)argv);
@@ -48,12 +50,12 @@ void farmemd_start(farmemd_proc *p, const char *const *flags) {
   all[n] = NULL;
   int out[2];
   ck_assert_int_eq(pipe(out), 0);
-  strcpy(p->log_path, "/tmp/farmemd-test-XXXXXX");
-  int log_fd = mkstemp(p->log_path);
-  ck_assert_int_ge(log_fd, 0);
-  p->pid = spawn(all, out[1], log_fd);
+  char log_path[] = "/tmp/farmemd-test-XXXXXX";
+  p->log_fd = mkstemp(log_path);
+  ck_assert_int_ge(p->log_fd, 0);
+  unlink(log_path);
+  p->pid = spawn(all, out[1], p->log_fd);
   close(out[1]);
-  close(log_fd);
   char line[128] = {0};
   size_t len = 0;
   struct pollfd pfd = {.fd = out[0], .events = POLLIN};
@@ -82,13 +84,16 @@ int farmemd_signal_and_wait(farmemd_proc *p, int sig) {
 }
 
 int farmemd_log_count(const farmemd_proc *p, const char *needle) {
-  FILE *f = fopen(p->log_path, "r");
-  char line[1024];
+  static char log[1 << 20];
+  ssize_t len = pread(p->log_fd, log, sizeof log - 1, 0);
+  log[len > 0 ? len : 0] = 0;
   int n = 0;
-  while (f && fgets(line, sizeof line, f))
+  for (char *line = log, *end; *line; line = end + 1) {
+    if (!(end = strchr(line, '\n')))
+      break; /* a line still being written */
+    *end = 0;
     n += strstr(line, needle) != NULL;
-  if (f)
-    fclose(f);
+  }
   return n;
 }
 

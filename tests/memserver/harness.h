@@ -14,7 +14,7 @@ extern const char *farmemd_path;
 typedef struct farmemd_proc {
   pid_t pid;
   int port;
-  char log_path[64]; /* the server's stderr */
+  int log_fd; /* the server's stderr: an unlinked temporary file */
 } farmemd_proc;
 
 /* Starts farmemd on an ephemeral loopback port with extra flags (NULL-terminated) and waits for its
