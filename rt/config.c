@@ -162,7 +162,8 @@ int far_config_server(const char *servers, unsigned i, char *host, size_t hostle
   return 0;
 }
 
-/* The token is the file's contents without trailing whitespace; it must not be empty. */
+/* The token is the file's contents without trailing newlines (as farmemd reads its --token-file);
+ * it must not be empty. */
 static char *load_token(void) {
   const char *path = getenv("FAR_TOKEN_FILE");
   if (!path)
@@ -170,7 +171,7 @@ static char *load_token(void) {
   FILE *f = fopen(path, "rb");
   if (!f)
     config_fail("FAR_TOKEN_FILE", path, "cannot open: %s", strerror(errno));
-  /* Room for the longest token plus some trailing whitespace; a file that fills it is too long. */
+  /* Room for the longest token plus some trailing newlines; a file that fills it is too long. */
   size_t cap = FAR_WIRE_MAX_TOKEN + 64;
   char *tok = malloc(cap + 1);
   if (!tok)
@@ -182,7 +183,7 @@ static char *load_token(void) {
     config_fail("FAR_TOKEN_FILE", path, "cannot read: %s", strerror(err));
   if (n == cap)
     config_fail("FAR_TOKEN_FILE", path, "token longer than %u bytes", FAR_WIRE_MAX_TOKEN);
-  while (n > 0 && isspace((unsigned char)tok[n - 1]))
+  while (n > 0 && (tok[n - 1] == '\n' || tok[n - 1] == '\r'))
     n--;
   if (n > FAR_WIRE_MAX_TOKEN)
     config_fail("FAR_TOKEN_FILE", path, "token longer than %u bytes", FAR_WIRE_MAX_TOKEN);

@@ -4,6 +4,7 @@ add_library(farrt_support OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/config.c
   ${CMAKE_CURRENT_LIST_DIR}/embedded.c
   ${CMAKE_CURRENT_LIST_DIR}/embedded_find.c
+  ${CMAKE_CURRENT_LIST_DIR}/embedded_spawn.c
   ${CMAKE_CURRENT_LIST_DIR}/report.c
   ${CMAKE_CURRENT_LIST_DIR}/safety_net.c
   ${CMAKE_CURRENT_LIST_DIR}/fault_decode.c

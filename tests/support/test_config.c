@@ -160,7 +160,7 @@ END_TEST
 
 START_TEST(test_token_file_bad) {
   struct probe_result r;
-  run_token("\n \n", 3, &r);
+  run_token("\r\n\n", 3, &r);
   ck_assert_int_eq(WEXITSTATUS(r.status), 2);
   ck_assert_msg(strstr(r.err, "the file is empty"), "%s", r.err);
 
