@@ -1,0 +1,46 @@
+/* The data-structure tests' harness: abort checks in a child process, the suite runner. */
+#define _GNU_SOURCE
+#include "ds_harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void ds_expect_abort(void (*fn)(void *), void *arg, const char *message) {
+  int pipefd[2];
+  ck_assert_int_eq(pipe(pipefd), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    dup2(pipefd[1], 2);
+    close(pipefd[0]);
+    fn(arg);
+    _exit(0); /* fn returned: the parent sees a clean exit instead of SIGABRT */
+  }
+  close(pipefd[1]);
+  char err[4096] = "";
+  size_t used = 0;
+  ssize_t n;
+  while (used < sizeof err - 1 && (n = read(pipefd[0], err + used, sizeof err - 1 - used)) > 0)
+    used += (size_t)n;
+  err[used] = '\0';
+  close(pipefd[0]);
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+                "expected SIGABRT, got status 0x%x; stderr: %s", status, err);
+  ck_assert_msg(strstr(err, message) != NULL, "stderr lacks \"%s\": %s", message, err);
+}
+
+int ds_run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

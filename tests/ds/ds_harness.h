@@ -1,0 +1,33 @@
+/* What the data-structure tests share: a deterministic random generator, the runtime's counters, a
+ * check that a call aborts with a given message, and a suite runner.
+ *
+ * Each test program is one process holding one runtime (with the embedded farmemd it started on
+ * 127.0.0.1 and the runtime's own threads), so suites run without forking per test. */
+#ifndef DS_HARNESS_H
+#define DS_HARNESS_H
+
+#include <check.h>
+#include <far/stats.h>
+#include <stdint.h>
+
+/* xorshift64*: the same sequence for the same seed on every run. */
+static inline uint64_t ds_rand(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* The runtime's totals over all threads (far/stats.h). */
+static inline struct far_stats_counters ds_counters(void) { return far_stats().c; }
+
+/* Runs fn(arg) in a forked child and checks that it aborts (SIGABRT) with `message` on stderr. Only
+ * for calls that fail before reaching the runtime: the child has none of the parent's threads. */
+void ds_expect_abort(void (*fn)(void *), void *arg, const char *message);
+
+/* Runs every test of s in this process and returns the exit status. */
+int ds_run_suite(Suite *s);
+
+#endif

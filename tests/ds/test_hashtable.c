@@ -1,0 +1,318 @@
+/* Far hashtables against a real farmemd with a small local budget (FAR_LOCAL_MEM=8M, set by CMake):
+ * operations agree with a local reference (also with colliding hashes, and from several threads at
+ * once), growth keeps every entry, and a small set of hot keys is never fetched from the server again
+ * while uniform background traffic over a table several times the budget churns local memory. */
+#include "ds_harness.h"
+
+#include <far/ds/hashtable.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+FAR_HASHTABLE_DECLARE_POD(u64map, uint64_t, uint64_t)
+
+/* 248 bytes, so an entry (key and value) is exactly one 256-byte far object. */
+struct val {
+  uint64_t key, version, check;
+  uint8_t pad[224];
+};
+FAR_HASHTABLE_DECLARE_POD(bigmap, uint64_t, struct val)
+
+static uint64_t weak_hash(const uint64_t *k) { return *k % 8; }
+static int u64_eq(const uint64_t *a, const uint64_t *b) { return *a == *b; }
+FAR_HASHTABLE_DECLARE(collmap, uint64_t, uint64_t, weak_hash, u64_eq)
+
+static struct val val_of(uint64_t key, uint64_t version) {
+  struct val v;
+  v.key = key;
+  v.version = version;
+  v.check = fards_mix64(key ^ (version * 0x9E3779B97F4A7C15ull));
+  for (size_t j = 0; j < sizeof v.pad; j++)
+    v.pad[j] = (uint8_t)(key + version + j);
+  return v;
+}
+
+/* A value written whole by some put of this key, whichever version. */
+static int val_consistent(const struct val *v, uint64_t key) {
+  struct val want = val_of(key, v->version);
+  return memcmp(v, &want, sizeof want) == 0;
+}
+
+START_TEST(operations_match_a_reference) {
+  enum { KEYS = 20000 };
+  u64map *h = u64map_new(100);
+  ck_assert_ptr_nonnull(h);
+  uint64_t *ref = calloc(KEYS, sizeof *ref);
+  char *present = calloc(KEYS, 1);
+  size_t count = 0;
+  uint64_t rng = 1, got;
+  for (int op = 0; op < 200000; op++) {
+    uint64_t k = ds_rand(&rng) % KEYS, v = ds_rand(&rng);
+    switch (op % 5) {
+    case 0:
+    case 1:
+      ck_assert_int_eq(u64map_put(h, k, v), !present[k]);
+      count += !present[k];
+      present[k] = 1;
+      ref[k] = v;
+      break;
+    case 2:
+      ck_assert_int_eq(u64map_remove(h, k), present[k]);
+      count -= present[k];
+      present[k] = 0;
+      break;
+    case 3:
+      got = 0;
+      ck_assert_int_eq(u64map_get(h, k, &got), present[k]);
+      if (present[k])
+        ck_assert_uint_eq(got, ref[k]);
+      break;
+    default:
+      ck_assert_int_eq(u64map_contains(h, k), present[k]);
+    }
+  }
+  ck_assert_uint_eq(u64map_size(h), count);
+  for (uint64_t k = 0; k < KEYS; k++) {
+    ck_assert_int_eq(u64map_get_nt(h, k, &got), present[k]);
+    if (present[k])
+      ck_assert_uint_eq(got, ref[k]);
+  }
+  free(ref);
+  free(present);
+  u64map_free(h);
+}
+END_TEST
+
+struct visit {
+  char *seen;
+  size_t n, limit;
+};
+
+static int visit_entry(const uint64_t *k, const struct val *v, void *ctx) {
+  struct visit *c = ctx;
+  if (*k >= c->limit || c->seen[*k] || !val_consistent(v, *k) || v->version != *k % 3)
+    ck_abort_msg("for_each: bad or repeated entry %llu", (unsigned long long)*k);
+  c->seen[*k] = 1;
+  c->n++;
+  return 0;
+}
+
+START_TEST(growth_keeps_every_entry) {
+  enum { N = 100000 }; /* 25 MB of entries: three times the local budget */
+  bigmap *h = bigmap_new(0);
+  ck_assert_ptr_nonnull(h);
+  size_t slots_before = 0, slots_after = 0;
+  for (unsigned s = 0; s < FARDS_HT_SEGMENTS; s++)
+    slots_before += h->t.seg[s].mask + 1;
+  for (uint64_t k = 0; k < N; k++)
+    if (bigmap_put(h, k, val_of(k, k % 3)) != 1)
+      ck_abort_msg("put %llu did not insert", (unsigned long long)k);
+  for (unsigned s = 0; s < FARDS_HT_SEGMENTS; s++)
+    slots_after += h->t.seg[s].mask + 1;
+  ck_assert_uint_ge(slots_after, slots_before * 64); /* every segment doubled several times */
+  ck_assert_uint_eq(bigmap_size(h), N);
+  struct val v;
+  for (uint64_t k = 0; k < N; k++) {
+    if (!bigmap_get(h, k, &v) || !val_consistent(&v, k) || v.version != k % 3)
+      ck_abort_msg("entry %llu lost or damaged by growth", (unsigned long long)k);
+  }
+  ck_assert_int_eq(bigmap_get(h, N, &v), 0);
+  struct visit c = {calloc(N, 1), 0, N};
+  ck_assert_int_eq(bigmap_for_each(h, visit_entry, &c), 0);
+  ck_assert_uint_eq(c.n, N);
+  free(c.seen);
+  bigmap_free(h);
+}
+END_TEST
+
+START_TEST(colliding_hashes_keep_probe_runs_intact) {
+  enum { KEYS = 1500 };
+  collmap *h = collmap_new(0); /* 8 distinct hashes: long runs of equal hashes, keys told apart in far memory */
+  uint64_t ref[KEYS];
+  char present[KEYS] = {0};
+  uint64_t rng = 3, got;
+  for (int op = 0; op < 20000; op++) {
+    uint64_t k = ds_rand(&rng) % KEYS;
+    if (op % 3 == 0 && present[k]) {
+      ck_assert_int_eq(collmap_remove(h, k), 1);
+      present[k] = 0;
+    } else if (op % 3 == 1) {
+      ref[k] = ds_rand(&rng);
+      ck_assert_int_eq(collmap_put(h, k, ref[k]), !present[k]);
+      present[k] = 1;
+    } else {
+      ck_assert_int_eq(collmap_get(h, k, &got), present[k]);
+      if (present[k])
+        ck_assert_uint_eq(got, ref[k]);
+    }
+  }
+  for (uint64_t k = 0; k < KEYS; k++) {
+    ck_assert_int_eq(collmap_get(h, k, &got), present[k]);
+    if (present[k])
+      ck_assert_uint_eq(got, ref[k]);
+  }
+  collmap_free(h);
+}
+END_TEST
+
+/* ---- Several threads at once. ---- */
+
+#define THREADS 4
+#define OWN_KEYS 10000 /* per thread: 40000 entries of 256 B, about 10 MB, above the budget */
+#define COUNTERS 16
+#define COUNTER_BASE (1ull << 40)
+
+struct worker {
+  bigmap *h;
+  unsigned id;
+  uint64_t version[OWN_KEYS]; /* 0: absent */
+  uint64_t increments;
+  char error[160]; /* the first disagreement (check's assertions belong to the main thread) */
+};
+
+#define WORKER_FAIL(w, ...)                                                                      \
+  do {                                                                                           \
+    snprintf((w)->error, sizeof (w)->error, __VA_ARGS__);                                        \
+    return NULL;                                                                                 \
+  } while (0)
+
+static void bump_counter(struct val *v, int existed, void *ctx) {
+  if (!existed)
+    *v = val_of(*(const uint64_t *)ctx, 0);
+  *v = val_of(v->key, v->version + 1);
+}
+
+static void *worker_run(void *arg) {
+  struct worker *w = arg;
+  uint64_t rng = 1000 + w->id, next_version = 1;
+  struct val v;
+  for (int op = 0; op < 40000; op++) {
+    uint64_t j = ds_rand(&rng) % OWN_KEYS, key = w->id + THREADS * j;
+    switch (ds_rand(&rng) % 6) {
+    case 0:
+    case 1:
+      w->version[j] = next_version++;
+      if (bigmap_put(w->h, key, val_of(key, w->version[j])) < 0)
+        WORKER_FAIL(w, "thread %u: put failed", w->id);
+      break;
+    case 2:
+      if (bigmap_remove(w->h, key) != (w->version[j] != 0))
+        WORKER_FAIL(w, "thread %u: remove %llu disagrees", w->id, (unsigned long long)key);
+      w->version[j] = 0;
+      break;
+    case 3:
+      if (bigmap_get(w->h, key, &v) != (w->version[j] != 0) ||
+          (w->version[j] && (!val_consistent(&v, key) || v.version != w->version[j])))
+        WORKER_FAIL(w, "thread %u: get %llu disagrees", w->id, (unsigned long long)key);
+      break;
+    case 4: { /* another thread's key: absent, or some whole value of that key */
+      uint64_t other = ds_rand(&rng) % (THREADS * OWN_KEYS);
+      if (bigmap_get(w->h, other, &v) && !val_consistent(&v, other))
+        WORKER_FAIL(w, "thread %u: torn value for %llu", w->id, (unsigned long long)other);
+      break;
+    }
+    default: {
+      uint64_t counter = COUNTER_BASE + ds_rand(&rng) % COUNTERS;
+      if (bigmap_update(w->h, counter, bump_counter, &counter) < 0)
+        WORKER_FAIL(w, "thread %u: update failed", w->id);
+      w->increments++;
+    }
+    }
+  }
+  return NULL;
+}
+
+START_TEST(concurrent_mixed_operations_agree_with_reference) {
+  bigmap *h = bigmap_new(1000);
+  static struct worker w[THREADS];
+  pthread_t tid[THREADS];
+  for (unsigned t = 0; t < THREADS; t++) {
+    memset(&w[t], 0, sizeof w[t]);
+    w[t].h = h;
+    w[t].id = t;
+    ck_assert_int_eq(pthread_create(&tid[t], NULL, worker_run, &w[t]), 0);
+  }
+  for (unsigned t = 0; t < THREADS; t++)
+    ck_assert_int_eq(pthread_join(tid[t], NULL), 0);
+  for (unsigned t = 0; t < THREADS; t++)
+    ck_assert_msg(w[t].error[0] == '\0', "%s", w[t].error);
+
+  size_t present = 0;
+  uint64_t increments = 0, counted = 0;
+  struct val v;
+  for (unsigned t = 0; t < THREADS; t++) {
+    increments += w[t].increments;
+    for (uint64_t j = 0; j < OWN_KEYS; j++) {
+      uint64_t key = t + THREADS * j;
+      int found = bigmap_get(h, key, &v);
+      if (found != (w[t].version[j] != 0) || (found && v.version != w[t].version[j]))
+        ck_abort_msg("key %llu: table and reference disagree", (unsigned long long)key);
+      present += found;
+    }
+  }
+  for (uint64_t c = 0; c < COUNTERS; c++) {
+    ck_assert_int_eq(bigmap_get(h, COUNTER_BASE + c, &v), 1);
+    ck_assert(val_consistent(&v, COUNTER_BASE + c));
+    counted += v.version;
+  }
+  ck_assert_uint_eq(counted, increments);
+  ck_assert_uint_eq(bigmap_size(h), present + COUNTERS);
+  bigmap_free(h);
+}
+END_TEST
+
+/* ---- Hot keys stay local. ---- */
+
+START_TEST(hot_keys_stay_local_under_uniform_background_traffic) {
+  enum { BACKGROUND = 100000, HOT = 64, ROUNDS = 200, PER_ROUND = 500 };
+  const uint64_t hot_base = 1ull << 32;
+  bigmap *h = bigmap_new(BACKGROUND + HOT);
+  for (uint64_t k = 0; k < BACKGROUND; k++)
+    ck_assert_int_eq(bigmap_put(h, k, val_of(k, 1)), 1);
+  for (uint64_t k = 0; k < HOT; k++)
+    ck_assert_int_eq(bigmap_put(h, hot_base + k, val_of(hot_base + k, 2)), 1);
+  struct val v;
+  for (int warm = 0; warm < 3; warm++)
+    for (uint64_t k = 0; k < HOT; k++)
+      ck_assert_int_eq(bigmap_get(h, hot_base + k, &v), 1);
+
+  struct far_stats_counters start = ds_counters();
+  uint64_t rng = 11, hot_misses = 0;
+  for (int round = 0; round < ROUNDS; round++) {
+    for (int i = 0; i < PER_ROUND; i++) {
+      uint64_t k = ds_rand(&rng) % BACKGROUND;
+      if (!bigmap_get(h, k, &v) || !val_consistent(&v, k))
+        ck_abort_msg("background key %llu", (unsigned long long)k);
+    }
+    uint64_t before = ds_counters().miss;
+    for (uint64_t k = 0; k < HOT; k++)
+      if (!bigmap_get(h, hot_base + k, &v) || v.version != 2)
+        ck_abort_msg("hot key %llu", (unsigned long long)k);
+    hot_misses += ds_counters().miss - before;
+  }
+  struct far_stats_counters end = ds_counters();
+  uint64_t misses = end.miss - start.miss;
+  /* The background really churned local memory ... */
+  ck_assert_msg(misses >= ROUNDS * PER_ROUND / 2, "only %llu misses: no memory pressure",
+                (unsigned long long)misses);
+  ck_assert_uint_gt(end.objects_evacuated, start.objects_evacuated);
+  /* ... and not one hot entry had to come back from the server. */
+  ck_assert_msg(hot_misses == 0, "%llu hot-key gets missed", (unsigned long long)hot_misses);
+  bigmap_free(h);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("ds_hashtable");
+  TCase *tc = tcase_create("hashtable");
+  tcase_set_timeout(tc, 0);
+  tcase_add_test(tc, operations_match_a_reference);
+  tcase_add_test(tc, growth_keeps_every_entry);
+  tcase_add_test(tc, colliding_hashes_keep_probe_runs_intact);
+  tcase_add_test(tc, concurrent_mixed_operations_agree_with_reference);
+  tcase_add_test(tc, hot_keys_stay_local_under_uniform_background_traffic);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return ds_run_suite(suite()); }
