@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -67,8 +68,7 @@ static RAW __attribute__((noreturn)) void farmemd_exec(struct far_spawn *sp, lon
   __builtin_unreachable();
 }
 
-static RAW int warden_main(void *arg) {
-  struct far_spawn *sp = arg;
+static RAW __attribute__((noreturn, used)) void warden_main(struct far_spawn *sp) {
   raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
   if (raw_syscall(SYS_getppid, 0, 0, 0, 0) != sp->parent)
     raw_syscall(SYS_exit, 1, 0, 0, 0);
@@ -87,10 +87,35 @@ static RAW int warden_main(void *arg) {
     ;
   __atomic_store_n(&sp->server_status, status, __ATOMIC_RELEASE);
   raw_syscall(SYS_exit, 0, 0, 0, 0);
-  return 0;
+  __builtin_unreachable();
+}
+
+/* clone(CLONE_VM) with exit signal 0; the child starts on stack_top and calls warden_main(sp).
+ * Done by hand rather than with glibc's clone() because sanitizer runtimes intercept that one and
+ * treat it as a fork of the whole program. The kernel keeps every register but rax, rcx and r11
+ * across the system call, so the child finds fn and sp where the parent put them. */
+static RAW long clone_warden(void *stack_top, struct far_spawn *sp) {
+  long ret;
+  register long r10 __asm__("r10") = 0; /* child_tid */
+  register long r8 __asm__("r8") = 0;   /* tls */
+  void (*fn)(struct far_spawn *) = warden_main;
+  __asm__ volatile("syscall\n\t"
+                   "test %%rax, %%rax\n\t"
+                   "jnz 1f\n\t"
+                   "xor %%ebp, %%ebp\n\t"
+                   "mov %[sp], %%rdi\n\t"
+                   "call *%[fn]\n\t"
+                   "ud2\n"
+                   "1:"
+                   : "=a"(ret)
+                   : "a"((long)SYS_clone), "D"((long)CLONE_VM), "S"(stack_top), "d"(0L), "r"(r10),
+                     "r"(r8), [sp] "r"(sp), [fn] "r"(fn)
+                   : "rcx", "r11", "memory");
+  return ret;
 }
 
 pid_t far_spawn_warden(struct far_spawn *sp) {
+  /* The warden lives as long as the process, so its stack is never unmapped. */
   static void *stack;
   if (!stack) {
     stack = mmap(NULL, WARDEN_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -99,6 +124,6 @@ pid_t far_spawn_warden(struct far_spawn *sp) {
       return -errno;
     }
   }
-  int pid = clone(warden_main, (char *)stack + WARDEN_STACK, CLONE_VM /* exit signal 0 */, sp);
-  return pid < 0 ? -errno : pid;
+  long pid = clone_warden((char *)stack + WARDEN_STACK, sp);
+  return (pid_t)pid;
 }
