@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* X(name, kind, description): kind SUM adds up over threads, MAX takes the largest value. */
 #define FAR_STATS_COUNTERS(X)                                                        \
   X(barrier_fast_read, SUM, "read barriers served by the fast path")                 \
@@ -78,5 +82,9 @@ void far_stats_snapshot(struct far_stats_totals *out);
 struct far_stats_totals far_stats(void);
 /* The FAR_STATS summary: readable text, or (json != 0) one JSON object on one line. */
 void far_stats_print(FILE *out, int json);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
