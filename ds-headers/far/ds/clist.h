@@ -102,7 +102,7 @@ static inline void fards_clist_cross(const struct fards_cnode *n, int back, size
     return;
   for (size_t d = 1; d <= hi && (n = fards_cnode_step(n, back)) != NULL; d++)
     if (d >= lo)
-      far_prefetch(n->data, cb);
+      fards_prefetch(n->data, cb);
 }
 
 /* ---- Both ends: push, pop, peek. back = 1 is the back end, 0 the front. ---- */

@@ -40,12 +40,29 @@ struct fards_geom {
 };
 
 /* Call-site ids the structures pass to barriers and scopes, so statistics and the runtime's per-site
- * stride detector see each kind of structure as its own stream. */
+ * stride detector see each kind of structure as its own stream. Building with FARDS_NO_PREFETCH
+ * turns off every prefetch the structures would cause, theirs and (site 0) the runtime's: the
+ * baseline of the prefetching benchmark. */
+#ifdef FARDS_NO_PREFETCH
+#define FARDS_SITE_(id) 0u
+#else
+#define FARDS_SITE_(id) (id)
+#endif
 enum fards_site {
-  FARDS_SITE_SEQ = 0xFD01u,  /* array and vector */
-  FARDS_SITE_LIST = 0xFD02u, /* list, stack, queue */
-  FARDS_SITE_HASH = 0xFD03u, /* hashtable */
+  FARDS_SITE_SEQ = FARDS_SITE_(0xFD01u),  /* array and vector */
+  FARDS_SITE_LIST = FARDS_SITE_(0xFD02u), /* list, stack, queue */
+  FARDS_SITE_HASH = FARDS_SITE_(0xFD03u), /* hashtable */
 };
+
+/* Every prefetch the structures issue goes through here. */
+static inline void fards_prefetch(const void *far, size_t len) {
+#ifndef FARDS_NO_PREFETCH
+  far_prefetch(far, len);
+#else
+  (void)far;
+  (void)len;
+#endif
+}
 
 /* Access modes: FARDS_NOCACHE reaches far memory through the don't-cache barriers, so a one-off
  * scan does not push the program's hot objects out of local memory. */

@@ -105,12 +105,12 @@ static inline void fards_seq_prefetch_chunks(const struct fards_seq *s, size_t f
       continue;
     }
     if (run)
-      far_prefetch(run, runlen);
+      fards_prefetch(run, runlen);
     run = p;
     runlen = cb;
   }
   if (run)
-    far_prefetch(run, runlen);
+    fards_prefetch(run, runlen);
 }
 
 /* A stream over chunks up to `last` entered chunk c: prefetch its window (see fards_window_cross). */

@@ -1,0 +1,219 @@
+/* Workloads for benchmarks/run ds. One process runs one workload under the FAR_LOCAL_MEM the run
+ * script chose and prints the seconds its timed part took ("seconds=<x>"); the script runs the
+ * same workload under different budgets, or this program built with and without prefetching, side
+ * by side and reports the ratios.
+ *
+ *   bench_ds struct NAME MIB   build a structure of MIB MiB and traverse it once (both timed):
+ *                              array, vector, list (iterate), stack, queue (pop everything),
+ *                              hashtable (put, then get every key)
+ *   bench_ds scan MIB          sequential iterator scan of a MIB MiB vector built beforehand
+ *   bench_ds zipf MIB OPS      OPS hashtable gets, keys drawn from Zipf(0.9), over MIB MiB of entries */
+#include <far/ds.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct rec64 {
+  uint64_t v[8];
+};
+struct val248 {
+  uint64_t v[31];
+};
+
+FAR_ARRAY_DECLARE(u64arr, uint64_t)
+FAR_VECTOR_DECLARE(u64vec, uint64_t)
+FAR_LIST_DECLARE(reclist, struct rec64)
+FAR_STACK_DECLARE(recstack, struct rec64)
+FAR_QUEUE_DECLARE(recqueue, struct rec64)
+FAR_HASHTABLE_DECLARE_POD(valmap, uint64_t, struct val248) /* one 256-byte far object per entry */
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static volatile uint64_t sink; /* keeps the traversals' results alive */
+
+static struct rec64 rec_of(uint64_t i) {
+  struct rec64 r;
+  for (int k = 0; k < 8; k++)
+    r.v[k] = i + (uint64_t)k;
+  return r;
+}
+
+static void array_run(size_t bytes) {
+  size_t n = bytes / sizeof(uint64_t);
+  u64arr *a = u64arr_new(n);
+  uint64_t block[4096], sum = 0;
+  for (size_t at = 0; at < n; at += 4096) {
+    for (size_t k = 0; k < 4096; k++)
+      block[k] = at + k;
+    u64arr_copy_in(a, at, block, at + 4096 <= n ? 4096 : n - at);
+  }
+  u64arr_iter it = u64arr_begin(a);
+  for (uint64_t x; u64arr_next(&it, &x);)
+    sum += x;
+  sink = sum;
+  u64arr_free(a);
+}
+
+static void vector_run(size_t bytes) {
+  size_t n = bytes / sizeof(uint64_t);
+  u64vec *v = u64vec_new();
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; i++)
+    u64vec_push(v, i);
+  u64vec_iter it = u64vec_begin(v);
+  for (uint64_t x; u64vec_next(&it, &x);)
+    sum += x;
+  sink = sum;
+  u64vec_free(v);
+}
+
+static void list_run(size_t bytes) {
+  reclist *l = reclist_new();
+  uint64_t sum = 0;
+  for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)
+    reclist_push_back(l, rec_of(i));
+  reclist_iter it = reclist_begin(l);
+  for (struct rec64 x; reclist_next(&it, &x);)
+    sum += x.v[7];
+  sink = sum;
+  reclist_free(l);
+}
+
+static void stack_run(size_t bytes) {
+  recstack *s = recstack_new();
+  uint64_t sum = 0;
+  for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)
+    recstack_push(s, rec_of(i));
+  for (struct rec64 x; recstack_pop(s, &x);)
+    sum += x.v[7];
+  sink = sum;
+  recstack_free(s);
+}
+
+static void queue_run(size_t bytes) {
+  recqueue *q = recqueue_new();
+  uint64_t sum = 0;
+  for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)
+    recqueue_push(q, rec_of(i));
+  for (struct rec64 x; recqueue_pop(q, &x);)
+    sum += x.v[7];
+  sink = sum;
+  recqueue_free(q);
+}
+
+static valmap *map_build(size_t keys) {
+  valmap *h = valmap_new(keys);
+  struct val248 v;
+  memset(&v, 0, sizeof v);
+  for (uint64_t k = 0; k < keys; k++) {
+    v.v[0] = k;
+    valmap_put(h, k, v);
+  }
+  return h;
+}
+
+static void hashtable_run(size_t bytes) {
+  size_t keys = bytes / 256;
+  valmap *h = map_build(keys);
+  struct val248 v;
+  uint64_t sum = 0;
+  for (uint64_t k = 0; k < keys; k++)
+    if (valmap_get(h, k, &v))
+      sum += v.v[0];
+  sink = sum;
+  valmap_free(h);
+}
+
+/* Keys 0..n-1 drawn from Zipf(s) by inverting its cumulative distribution. */
+static uint64_t *zipf_keys(size_t n, double s, size_t count) {
+  double *cdf = malloc(n * sizeof *cdf), total = 0;
+  for (size_t i = 0; i < n; i++)
+    cdf[i] = total += 1.0 / pow((double)(i + 1), s);
+  uint64_t *keys = malloc(count * sizeof *keys), rng = 88172645463325252ull;
+  for (size_t c = 0; c < count; c++) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    double u = (double)(rng >> 11) / 9007199254740992.0 * total;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (cdf[mid] < u)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    /* Spread the popular ranks over the key space, as real keys would be. */
+    keys[c] = (lo * 0x9E3779B97F4A7C15ull) % n;
+  }
+  free(cdf);
+  return keys;
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: bench_ds struct array|vector|list|stack|queue|hashtable MIB\n"
+                  "       bench_ds scan MIB\n"
+                  "       bench_ds zipf MIB OPS\n");
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  static const struct {
+    const char *name;
+    void (*run)(size_t bytes);
+  } structs[] = {{"array", array_run}, {"vector", vector_run}, {"list", list_run},
+                 {"stack", stack_run}, {"queue", queue_run},   {"hashtable", hashtable_run}};
+  if (argc >= 4 && !strcmp(argv[1], "struct")) {
+    size_t bytes = strtoull(argv[3], NULL, 10) << 20;
+    for (size_t i = 0; i < sizeof structs / sizeof structs[0]; i++) {
+      if (strcmp(argv[2], structs[i].name))
+        continue;
+      double t0 = now();
+      structs[i].run(bytes);
+      printf("seconds=%.6f\n", now() - t0);
+      return 0;
+    }
+    return usage();
+  }
+  if (argc >= 3 && !strcmp(argv[1], "scan")) {
+    size_t n = (strtoull(argv[2], NULL, 10) << 20) / sizeof(uint64_t);
+    u64vec *v = u64vec_new();
+    for (size_t i = 0; i < n; i++)
+      u64vec_push(v, i);
+    uint64_t sum = 0;
+    double t0 = now();
+    u64vec_iter it = u64vec_begin(v);
+    for (uint64_t x; u64vec_next(&it, &x);)
+      sum += x;
+    double t = now() - t0;
+    if (sum != (uint64_t)n * (n - 1) / 2) {
+      fprintf(stderr, "bench_ds: scan read wrong data\n");
+      return 1;
+    }
+    printf("seconds=%.6f\n", t);
+    return 0;
+  }
+  if (argc >= 4 && !strcmp(argv[1], "zipf")) {
+    size_t keys = (strtoull(argv[2], NULL, 10) << 20) / 256, ops = strtoull(argv[3], NULL, 10);
+    valmap *h = map_build(keys);
+    uint64_t *k = zipf_keys(keys, 0.9, ops), sum = 0;
+    struct val248 v;
+    for (size_t i = 0; i < ops / 4; i++) /* warm-up: let the hot keys settle locally */
+      valmap_get(h, k[i], &v);
+    double t0 = now();
+    for (size_t i = 0; i < ops; i++)
+      if (valmap_get(h, k[i], &v))
+        sum += v.v[0];
+    double t = now() - t0;
+    sink = sum;
+    printf("seconds=%.6f\n", t);
+    return 0;
+  }
+  return usage();
+}
