@@ -67,6 +67,8 @@ char **farcc_clang_argv(int argc, char **argv, const struct farcc_mode *mode,
   push(&b, clang_program());
   if (mode->compiles) push_compile_flags(&b, mode, paths);
   for (int i = 1; i < argc; i++) push(&b, argv[i]);
+  /* Fortified libc entry points (__memcpy_chk & co.) would bypass the libc interop. */
+  if (mode->compiles) push(&b, "-U_FORTIFY_SOURCE");
   if (mode->links) push_link_flags(&b, paths);
   return b.argv;
 }

@@ -10,6 +10,7 @@
 #include "regions.h"
 #include "runtime_api.h"
 
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 class RegionEmitter {
 public:
-  RegionEmitter(RuntimeApi &api) : api(api) {}
+  RegionEmitter(RuntimeApi &api, OptimizationRemarkEmitter &remarks) : api(api), remarks(remarks) {}
 
   void emit(Region &region) {
     entered = nullptr;
@@ -32,6 +33,7 @@ private:
   void emitGroup(Group &group) {
     Instruction *first = group.accesses.front().inst;
     unsigned site = api.nextSite();
+    report(group);
     IRBuilder<> head(first);
     Value *start = head.CreateConstGEP1_64(head.getInt8Ty(),
                                            head.CreatePointerCast(group.base, api.bytePtr),
@@ -74,7 +76,18 @@ private:
     access.inst->setOperand(access.operand, builder.CreatePointerCast(local, type));
   }
 
+  // -Rpass=farpass: one remark per barrier, at the first access it serves.
+  void report(const Group &group) {
+    remarks.emit([&] {
+      return OptimizationRemark("farpass", "Barrier", group.accesses.front().inst)
+             << (group.write ? "far_write" : "far_read") << (group.nontemporal ? "_nt" : "")
+             << " barrier of " << ore::NV("Bytes", group.hi - group.lo) << " bytes for "
+             << ore::NV("Accesses", (unsigned)group.accesses.size()) << " access(es)";
+    });
+  }
+
   RuntimeApi &api;
+  OptimizationRemarkEmitter &remarks;
   Value *entered = nullptr; // i1: some group of the region took the far branch
 };
 
@@ -91,7 +104,8 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &) {
   std::vector<Region> regions = findRegions(fn, nontemporal);
   if (regions.empty()) return PreservedAnalyses::all();
   RuntimeApi api(*fn.getParent());
-  RegionEmitter emitter(api);
+  OptimizationRemarkEmitter remarks(&fn);
+  RegionEmitter emitter(api, remarks);
   for (Region &region : regions) emitter.emit(region);
   return PreservedAnalyses::none();
 }

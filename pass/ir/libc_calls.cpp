@@ -10,6 +10,7 @@
 #include "locality.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -43,7 +44,8 @@ const StringMap<std::vector<unsigned>> &stringArgs() {
       {"atoll", {0}},      {"atof", {0}},           {"fopen", {0, 1}}, {"perror", {0}},
       {"getenv", {0}},     {"strcasecmp", {0, 1}},  {"strncasecmp", {0, 1}},
       {"strspn", {0, 1}},  {"strcspn", {0, 1}},     {"remove", {0}},  {"rename", {0, 1}},
-      {"system", {0}},     {"access", {0}},         {"sscanf", {0}}};
+      {"system", {0}},     {"access", {0}},         {"sscanf", {0}},
+      {"__isoc99_sscanf", {0}}};
   return table;
 }
 
@@ -57,7 +59,10 @@ const StringMap<FormatFunction> &formatFunctions() {
   static const StringMap<FormatFunction> table = {
       {"printf", {0, false, -1}}, {"fprintf", {1, false, -1}}, {"dprintf", {1, false, -1}},
       {"sprintf", {1, false, -1}}, {"snprintf", {2, false, 0}}, {"scanf", {0, true, -1}},
-      {"fscanf", {1, true, -1}},  {"sscanf", {1, true, -1}}};
+      {"fscanf", {1, true, -1}},  {"sscanf", {1, true, -1}},
+      // glibc's <stdio.h> renames the scanf family to its C99 versions
+      {"__isoc99_scanf", {0, true, -1}}, {"__isoc99_fscanf", {1, true, -1}},
+      {"__isoc99_sscanf", {1, true, -1}}};
   return table;
 }
 
@@ -72,6 +77,7 @@ public:
     StringRef name = callee->getName();
     auto redirect = redirects().find(name);
     if (redirect != redirects().end()) {
+      report(call, name, redirect->second);
       call->setCalledFunction(module.getOrInsertFunction(redirect->second, call->getFunctionType()));
       return true;
     }
@@ -112,6 +118,7 @@ private:
       FunctionCallee fn = module.getOrInsertFunction(name, bytePtr, bytePtr, bytePtr, sizeTy);
       builder.CreateCall(fn, {dest, builder.CreatePointerCast(transfer->getRawSource(), bytePtr), len});
     }
+    report(mem, mem->getCalledFunction()->getName(), "the runtime's far-aware version");
     mem->eraseFromParent();
     return true;
   }
@@ -131,6 +138,7 @@ private:
         scratch ? "farcc_bounce_scratch" : "farcc_bounce_in", bytePtr, bytePtr, sizeTy);
     Value *local = before.CreateCall(in, {far, before.CreateZExtOrTrunc(inSize, sizeTy)});
     call->setArgOperand(i, before.CreatePointerCast(local, original->getType()));
+    report(call, call->getCalledFunction()->getName(), ("bounce buffer for argument " + Twine(i)).str());
     IRBuilder<> after(call->getNextNode());
     if (outSize)
       after.CreateCall(module.getOrInsertFunction("farcc_bounce_out", voidTy, bytePtr, bytePtr, sizeTy),
@@ -138,6 +146,13 @@ private:
     after.CreateCall(module.getOrInsertFunction("farcc_bounce_release", voidTy, bytePtr, bytePtr),
                      {local, far});
     return true;
+  }
+
+  // -Rpass=farpass: which libc call was redirected or bounced.
+  void report(CallInst *call, StringRef from, StringRef to) {
+    OptimizationRemarkEmitter(call->getFunction()).emit([&] {
+      return OptimizationRemark("farpass", "Libc", call) << from << " -> " << to;
+    });
   }
 
   Value *size(uint64_t bytes) { return ConstantInt::get(Type::getInt64Ty(ctx), bytes); }

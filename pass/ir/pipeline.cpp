@@ -3,6 +3,7 @@
 // inline fast paths are inlined into the instrumented code afterwards. With optimisation on, SROA
 // and EarlyCSE run first so repeated uses of one pointer share a base and thus a barrier.
 #include "barriers.h"
+#include "byval.h"
 #include "libc_calls.h"
 #include "used_cleanup.h"
 
@@ -19,6 +20,7 @@ static void addFarPasses(ModulePassManager &modules, OptimizationLevel level) {
     functions.addPass(SROAPass());
     functions.addPass(EarlyCSEPass());
   }
+  functions.addPass(farpass::ByvalCopyPass());
   functions.addPass(farpass::LibcCallPass());
   functions.addPass(farpass::BarrierPass());
   modules.addPass(createModuleToFunctionPassAdaptor(std::move(functions)));

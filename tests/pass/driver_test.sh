@@ -1,0 +1,36 @@
+#!/bin/sh
+# farcc as a cc: --version, -E, -M, -S, -c with several inputs, clang's errors and exit status
+# passed through, -v showing the real command, the plugin's own error without the prelude.
+# usage: driver_test.sh FARCC SNIPPET_DIR
+set -u
+farcc=$1 snippets=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$work"
+printf '#include <far/annotations.h>\nstruct __remoteable n { int v; };\nint f(struct n *p) { return p->v; }\n' > one.c
+printf 'int g(void) { return 2; }\n' > two.c
+printf 'int broken(void) { return nosuch; }\n' > bad.c
+
+"$farcc" --version | grep -q '^farcc .*clang' || fail "--version"
+"$farcc" -E one.c | grep -q 'annotate("far_remoteable")' || fail "-E does not expand __remoteable"
+"$farcc" -M one.c | grep -q 'far/farcc.h' || fail "-M does not list the prelude"
+"$farcc" -MM -MF deps.d one.c && [ -s deps.d ] || fail "-MM -MF"
+"$farcc" -S -O1 one.c -o one.s && grep -q 'far_read_slow' one.s || fail "-S has no barrier"
+"$farcc" -c one.c two.c && [ -f one.o ] && [ -f two.o ] || fail "-c with two inputs"
+"$farcc" -c -MD -o three.o two.c && [ -f three.o ] && [ -f three.d ] || fail "-c -MD -o"
+"$farcc" -v -c two.c -o v.o 2>&1 | grep -q 'farcc: .*clang-14 .*-fplugin=.*farpass.so .*-fpass-plugin=' ||
+  fail "-v does not show the real command"
+"$farcc" -c bad.c -o bad.o 2>err.txt; rc=$?
+[ $rc -ne 0 ] || fail "a compile error exits 0"
+grep -q "bad.c:1:27: error: use of undeclared identifier 'nosuch'" err.txt || fail "clang's error not passed through"
+"$farcc" -c one.c x.S 2>err.txt && fail "mixing C and assembly accepted"
+grep -q 'cannot mix C and non-C sources' err.txt || fail "no message for mixed sources"
+# The plugin without farcc's prelude explains itself.
+plugin=$(dirname "$(dirname "$farcc")")/lib/farpass.so
+clang-14 -fplugin="$plugin" -c two.c -o /dev/null 2>err.txt && fail "plugin without prelude accepted"
+grep -q 'two.c:1:5: error: far/farcc.h was not included; compile with farcc' err.txt || fail "no prelude message"
+# Plain compilers build annotated sources through far/annotations.h.
+include=$(dirname "$(dirname "$farcc")")/include
+clang-14 -I"$include" -c one.c -o plain.o || fail "annotated source does not build with plain clang"
+echo "driver: ok"
