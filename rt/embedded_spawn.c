@@ -52,9 +52,12 @@ static RAW __attribute__((noreturn)) void farmemd_exec(struct far_spawn *sp, lon
   if (raw_syscall(SYS_getppid, 0, 0, 0, 0) != warden)
     raw_syscall(SYS_exit_group, 127, 0, 0, 0);
   raw_syscall(SYS_setpgid, 0, 0, 0, 0);
+  /* The pipe may have got descriptor 0 or 1 if the program runs with those closed: move it out of
+   * the way before placing stdin and stdout. */
+  long out = raw_syscall(SYS_fcntl, sp->stdout_fd, F_DUPFD, 3, 0);
   long null = raw_syscall(SYS_open, (long)"/dev/null", O_RDONLY, 0, 0);
   raw_syscall(SYS_dup2, null, 0, 0, 0);
-  raw_syscall(SYS_dup2, sp->stdout_fd, 1, 0, 0);
+  raw_syscall(SYS_dup2, out, 1, 0, 0);
   raw_syscall(SYS_close_range, 3, ~0u, 0, 0);
   struct kernel_sigaction act = {0};
   for (long sig = 1; sig <= 64; sig++) {

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define FAR_TAG 0xFAu /* bits 63..56 of every far address (far/rt.h) */
 #define ALT_STACK_SIZE (64u << 10)
@@ -42,6 +43,10 @@ static void safety_net_handler(int sig, siginfo_t *si, void *ctx) {
   ucontext_t *uc = ctx;
   uint64_t addr;
   if (fault_far_address(sig, si, uc, &addr)) {
+    static int reporting;
+    if (__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL)) /* another thread reports: wait */
+      for (;;)
+        pause();
     far_report_str("farmem: far pointer dereferenced without a barrier: address ");
     far_report_hex(addr);
     far_report_str("\nfarmem: this code accessed far memory directly; compile it with farcc "

@@ -4,7 +4,8 @@
  *   exit_call waits for EOF on stdin and calls exit(0) from a nested function
  *   hold      waits until it is killed
  *   children  also runs a child process of its own with a SIGCHLD handler, and prints
- *             "children ok" when wait() saw exactly that child and one SIGCHLD, then as "exit" */
+ *             "children ok" when wait() saw exactly that child and one SIGCHLD, then as "exit"
+ *   closed_std starts the server while descriptors 0 and 1 are closed, then as "exit" */
 #define _GNU_SOURCE
 #include "support.h"
 
@@ -48,7 +49,20 @@ static void __attribute__((noinline)) leave_with_exit(void) { exit(0); }
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "exit";
   char servers[64];
+  int closed = !strcmp(mode, "closed_std");
+  if (closed) { /* keep copies in 8 and 9, put them back afterwards */
+    dup2(0, 8);
+    dup2(1, 9);
+    close(0);
+    close(1);
+  }
   far_embedded_start(servers, sizeof servers);
+  if (closed) {
+    dup2(8, 0);
+    dup2(9, 1);
+    close(8);
+    close(9);
+  }
   printf("%s %d\n", servers, (int)far_embedded_pid());
   fflush(stdout);
   if (!strcmp(mode, "hold"))

@@ -127,6 +127,9 @@ END_TEST
 START_TEST(test_program_children_undisturbed) { run_normal_exit("children", "children ok\n"); }
 END_TEST
 
+START_TEST(test_started_with_stdin_stdout_closed) { run_normal_exit("closed_std", ""); }
+END_TEST
+
 START_TEST(test_killed_program_kills_server) {
   struct probe p;
   start_probe("hold", &p);
@@ -196,6 +199,7 @@ int main(void) {
   tcase_add_test(tc, test_return_from_main_stops_server);
   tcase_add_test(tc, test_exit_call_stops_server);
   tcase_add_test(tc, test_program_children_undisturbed);
+  tcase_add_test(tc, test_started_with_stdin_stdout_closed);
   tcase_add_test(tc, test_killed_program_kills_server);
   tcase_add_test(tc, test_found_next_to_executable);
   tcase_add_test(tc, test_farmemd_missing);
