@@ -33,10 +33,11 @@ static int parse_size(const char *s, unsigned long long *out) {
   unsigned long long n = strtoull(s, &end, 10);
   if (errno == ERANGE)
     return -1;
+  static const char units[] = "KMGT";
   unsigned shift = 0;
-  const char *unit = strchr("KMGT", toupper((unsigned char)*end));
+  const char *unit = strchr(units, toupper((unsigned char)*end));
   if (*end && unit) {
-    shift = 10 * (unsigned)(unit - "KMGT" + 1);
+    shift = 10 * (unsigned)(unit - units + 1);
     end++;
     if (*end == 'i')
       end++;
