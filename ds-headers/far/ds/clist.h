@@ -295,8 +295,10 @@ static inline int fards_clist_iter_next(struct fards_clist_iter *it, void *out,
     if (it->node && it->mode == FARDS_CACHE)
       fards_clist_cross(it->node, it->back, &it->ahead, g.cb);
   }
-  if (!it->node)
+  if (!it->node) {
+    it->returned = 0;
     return 0;
+  }
   uint32_t k = it->back ? --it->k : it->k++;
   fards_load(out, fards_cnode_elem(it->node, k, g), g.es, FARDS_SITE_LIST, it->mode);
   it->returned = 1;

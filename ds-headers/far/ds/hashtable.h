@@ -16,7 +16,12 @@
  * open-addressing table (linear probing, backward-shift deletion) under its own reader-writer lock:
  * gets of one segment run in parallel, puts and removes lock one segment. A segment doubles when it
  * is three quarters full; rehashing uses the stored hashes, so it never touches far memory, and keeps
- * every entry. */
+ * every entry.
+ *
+ * Every operation enters its scope before it takes a segment lock. A thread may have to wait for
+ * local memory at its outermost scope entry; taking locks only inside a scope means no thread ever
+ * waits for memory while holding a lock that a thread inside a scope (which the evacuator waits for)
+ * could be waiting on. */
 #ifndef FAR_DS_HASHTABLE_H
 #define FAR_DS_HASHTABLE_H
 
@@ -183,11 +188,13 @@ static inline int fards_ht_put(struct fards_ht *t, uint64_t h, const void *key, 
                                struct fards_htshape sh, int (*eq)(const void *, const void *)) {
   struct fards_htseg *s = fards_ht_seg(t, h);
   int existed = 0;
+  far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_wrlock(&s->lock);
   char *obj = (char *)fards_ht_upsert(t, s, h, key, sh, eq, &existed);
   if (obj)
     fards_store(obj + sh.val_off, val, sh.val_size, FARDS_SITE_HASH, FARDS_CACHE);
   pthread_rwlock_unlock(&s->lock);
+  far_scope_exit();
   return obj ? !existed : -1;
 }
 
@@ -197,11 +204,13 @@ static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, 
                                int mode) {
   struct fards_htseg *s = fards_ht_seg(t, h);
   int found;
+  far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_rdlock(&s->lock);
   size_t i = fards_ht_find(s, h, key, sh, eq, mode, &found);
   if (found && out)
     fards_load(out, (char *)s->slot[i].obj + sh.val_off, sh.val_size, FARDS_SITE_HASH, mode);
   pthread_rwlock_unlock(&s->lock);
+  far_scope_exit();
   return found;
 }
 
@@ -223,6 +232,7 @@ static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *ke
                                   struct fards_htshape sh, int (*eq)(const void *, const void *)) {
   struct fards_htseg *s = fards_ht_seg(t, h);
   int found;
+  far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_wrlock(&s->lock);
   size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, &found);
   if (found) {
@@ -232,7 +242,30 @@ static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *ke
     atomic_fetch_sub_explicit(&t->size, 1, memory_order_relaxed);
   }
   pthread_rwlock_unlock(&s->lock);
+  far_scope_exit();
   return found;
+}
+
+/* Copies segment s's occupied slots into a new array (*out, free() it); returns how many, or
+ * SIZE_MAX when memory ran out. Touches no far memory. */
+static inline size_t fards_ht_snapshot(struct fards_htseg *s, struct fards_htslot **out) {
+  pthread_rwlock_rdlock(&s->lock);
+  struct fards_htslot *snap = (struct fards_htslot *)malloc((s->count + 1) * sizeof *snap);
+  size_t n = 0;
+  for (size_t j = 0; snap && j <= s->mask; j++)
+    if (s->slot[j].obj)
+      snap[n++] = s->slot[j];
+  pthread_rwlock_unlock(&s->lock);
+  *out = snap;
+  return snap ? n : SIZE_MAX;
+}
+
+/* With s locked: whether the entry of slot e is still in the table (its probe run holds it). */
+static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslot e) {
+  for (size_t i = e.hash & s->mask; s->slot[i].obj; i = (i + 1) & s->mask)
+    if (s->slot[i].obj == e.obj)
+      return 1;
+  return 0;
 }
 
 /* Declares type `name`, a hashtable from K to V. HASH(const K *) returns a uint64_t, EQ(const K *,
@@ -300,40 +333,45 @@ static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *ke
     uint64_t hv = name##_hash_(&key);                                                            \
     struct fards_htseg *s = fards_ht_seg(&h->t, hv);                                             \
     int existed = 0;                                                                             \
+    far_scope_enter(FARDS_SITE_HASH);                                                            \
     pthread_rwlock_wrlock(&s->lock);                                                             \
     char *obj = (char *)fards_ht_upsert(&h->t, s, hv, &key, name##_shape_(), name##_eq_,         \
                                         &existed);                                               \
-    if (obj) {                                                                                   \
-      far_scope_enter(FARDS_SITE_HASH);                                                          \
+    if (obj)                                                                                     \
       fn((V *)far_write(obj + offsetof(name##_entry_, val), sizeof(V), FARDS_SITE_HASH),         \
          existed, ctx);                                                                          \
-      far_scope_exit();                                                                          \
-    }                                                                                            \
     pthread_rwlock_unlock(&s->lock);                                                             \
+    far_scope_exit();                                                                            \
     return obj ? existed : -1;                                                                   \
   }                                                                                              \
-  /* Calls fn(key, value, ctx) on every entry, one segment at a time under its read lock, with    \
-   * local pointers valid during the call; stops at, and returns, the first nonzero result. fn   \
-   * must not modify this table. */                                                              \
+  /* Calls fn(key, value, ctx) on every entry, with local pointers valid during the call; stops   \
+   * at, and returns, the first nonzero result (-1: no local memory for the walk). Safe alongside \
+   * other threads' operations: it visits each entry that stays in the table throughout exactly   \
+   * once, never a removed one, and entries added meanwhile perhaps. A segment's entries are      \
+   * listed first (touching no far memory), then each is visited in its own scope under the read  \
+   * lock. fn must not call this table. */                                                        \
   FARDS_API int name##_for_each(name *h, int (*fn)(const K *, const V *, void *), void *ctx) {    \
-    for (unsigned i_ = 0; i_ < FARDS_HT_SEGMENTS; i_++) {                                        \
+    int r = 0;                                                                                   \
+    for (unsigned i_ = 0; i_ < FARDS_HT_SEGMENTS && !r; i_++) {                                  \
       struct fards_htseg *s = &h->t.seg[i_];                                                     \
-      int r = 0;                                                                                 \
-      pthread_rwlock_rdlock(&s->lock);                                                           \
-      for (size_t j = 0; j <= s->mask && !r; j++) {                                              \
-        if (!s->slot[j].obj)                                                                     \
-          continue;                                                                              \
+      struct fards_htslot *snap;                                                                 \
+      size_t n = fards_ht_snapshot(s, &snap);                                                    \
+      if (n == SIZE_MAX)                                                                         \
+        return -1;                                                                               \
+      for (size_t k = 0; k < n && !r; k++) {                                                     \
         far_scope_enter(FARDS_SITE_HASH);                                                        \
-        const name##_entry_ *e =                                                                 \
-            (const name##_entry_ *)far_read(s->slot[j].obj, sizeof(name##_entry_), FARDS_SITE_HASH); \
-        r = fn(&e->key, &e->val, ctx);                                                           \
+        pthread_rwlock_rdlock(&s->lock);                                                         \
+        if (fards_ht_holds(s, snap[k])) {                                                        \
+          const name##_entry_ *e = (const name##_entry_ *)far_read(                              \
+              snap[k].obj, sizeof(name##_entry_), FARDS_SITE_HASH);                              \
+          r = fn(&e->key, &e->val, ctx);                                                         \
+        }                                                                                        \
+        pthread_rwlock_unlock(&s->lock);                                                         \
         far_scope_exit();                                                                        \
       }                                                                                          \
-      pthread_rwlock_unlock(&s->lock);                                                           \
-      if (r)                                                                                     \
-        return r;                                                                                \
+      free(snap);                                                                                \
     }                                                                                            \
-    return 0;                                                                                    \
+    return r;                                                                                    \
   }
 
 /* A hashtable whose keys are hashed and compared as bytes (integers, structs without padding). */
