@@ -40,19 +40,22 @@ int far_net_write(far_net *net, unsigned cls, uint64_t id, const void *buf, uint
 int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count);
 
 /* Asynchronous batches. The ticket is caller-owned storage; ios and their buffers must stay valid
- * until the ticket completes. done (may be NULL) runs once on completion, on whichever thread
- * received the last reply: keep it short and non-blocking. */
+ * until the ticket completes. Every element's status is set before completion. done (may be NULL)
+ * runs once on completion, on whichever thread received the last reply: keep it short and
+ * non-blocking. The ticket counts as complete (far_ticket_done) just before done runs, and the client
+ * never touches the ticket after done returns, so done may free it. */
 typedef struct far_ticket far_ticket;
 typedef void (*far_done_fn)(far_ticket *t, void *arg);
 struct far_ticket {
   /* private to the client */
-  far_io *ios;
-  size_t n;
   far_done_fn done;
   void *arg;
-  int _Atomic pending;
-  int _Atomic status; /* first failing element's status, else FAR_OK */
+  int _Atomic pending;        /* requests not yet answered, +1 while the batch is being submitted */
+  int _Atomic status;         /* first failing element's status, else FAR_OK */
+  unsigned _Atomic state;     /* 0 in flight, 1 in flight with a sleeping waiter, 2 complete */
 };
+/* They return FAR_OK once the batch is submitted (failures are reported through the ticket), or
+ * an error without touching the ticket when the arguments are invalid. */
 int far_net_readv(far_net *net, far_io *ios, size_t n, far_ticket *t, far_done_fn done, void *arg);
 int far_net_writev(far_net *net, far_io *ios, size_t n, far_ticket *t, far_done_fn done, void *arg);
 /* 1 when complete, 0 when still in flight. */
@@ -60,10 +63,15 @@ int far_ticket_done(const far_ticket *t);
 /* Waits (spin, then sleep) and returns the ticket's status. */
 int far_ticket_wait(far_net *net, far_ticket *t);
 
-/* Calls an offload function on the server holding shard 0 (see memserver/offload.h). */
+/* Calls an offload function on the first server; *result is malloc'd (free it). */
 int far_net_offload(far_net *net, const char *name, const void *args, size_t args_len,
                     void **result, size_t *result_len);
-/* Server statistics as "name=value" lines in a malloc'd string. */
+/* Server statistics as "name=value" lines in a malloc'd string; with several servers each server's
+ * lines follow a "server=host:port" line. */
 int far_net_stats(far_net *net, char **text);
+
+/* The last connection error, naming the server ("farmemd at host:port: connection lost (...)"),
+ * or "" when none happened; copied into buf. */
+void far_net_error(far_net *net, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,146 @@
+/* Internal structures of the network client (far/net.h), shared by its files:
+ *   net_open.c    servers list, connect, hello, far_net_open / far_net_close
+ *   net_send.c    request ids, encoding, batching of queued frames into one send
+ *   net_recv.c    reading a connection and completing requests from their replies
+ *   net_wait.c    waiting for a ticket: poll the sockets ourselves, then sleep
+ *   net_poller.c  the background thread that reads replies when no waiter is polling
+ *   net_ops.c     the public synchronous and batched operations
+ *   net_error.c   connection failure: fail every pending request, keep the message
+ *
+ * Concurrency in brief: a connection's send side (slots, frame buffer) is guarded by `lock`; its
+ * receive side (frame reader) by `rx_busy`, a try-lock held by whichever thread is reading: a waiting
+ * thread or the poller. A connection with requests in flight is always read by someone: a spinning
+ * waiter (net->spinners > 0) or the poller (armed through `watched`). */
+#ifndef FAR_NET_INTERNAL_H
+#define FAR_NET_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "far/net.h"
+#include "far/wire_codec.h"
+
+#define NET_SLOT_BITS 12u /* requests in flight per connection */
+#define NET_SLOTS (1u << NET_SLOT_BITS)
+#define NET_DEFAULT_CONNS 2u
+#define NET_MAX_CONNS 64u
+#define NET_MAX_SERVERS 64u
+#define NET_DEFAULT_SPIN_US 100u
+#define NET_CHUNK_BYTES (256u << 10) /* object bytes per readv/writev frame, so replies pipeline */
+#define NET_TIMEOUT_MS 10000         /* connect, hello, and the final drain of far_net_close */
+
+typedef struct net_conn net_conn;
+
+/* One request on the wire. Batches address their far_io elements through idx. */
+typedef struct net_req {
+  unsigned op;
+  uint64_t rid;
+  far_ticket *ticket;
+  far_io *ios;
+  const uint32_t *idx; /* READV/WRITEV: positions in ios; NULL means ios[0..n) */
+  uint32_t n;
+  int owned;           /* freed by the client after completion */
+  /* FREE */
+  unsigned cls;
+  uint64_t obj, count;
+  /* OFFLOAD request and result, STATS text */
+  const char *name;
+  const void *args;
+  size_t args_len;
+  void *result;
+  size_t result_len;
+} net_req;
+
+typedef struct net_server {
+  char name[300]; /* "host:port" as given, for messages */
+  net_conn *conns;
+  unsigned nconns;
+  _Atomic unsigned next_conn;
+} net_server;
+
+struct net_conn {
+  far_net *net;
+  net_server *srv;
+  int fd;
+  /* send side, under lock */
+  pthread_mutex_t lock;
+  far_wbuf out, sending;
+  int flushing;
+  net_req *slots[NET_SLOTS];
+  uint32_t free_slots[NET_SLOTS];
+  uint32_t nfree;
+  uint64_t generation;
+  atomic_int dead;
+  /* receive side, under rx_busy */
+  atomic_int rx_busy;
+  far_frame_reader in;
+  /* requests registered and not yet completed */
+  atomic_int inflight;
+  /* the poller: watched when it has been asked to read this connection */
+  atomic_int watched;
+  atomic_int poke;
+};
+
+struct far_net {
+  net_server servers[NET_MAX_SERVERS];
+  unsigned nservers;
+  uint8_t key[FAR_WIRE_SESSION_KEY_LEN];
+  unsigned spin_us;
+  atomic_int spinners; /* threads currently polling the sockets while they wait */
+  /* the poller */
+  pthread_t poller;
+  int poller_started;
+  int epoll_fd, kick_fd;
+  atomic_int stopping;
+  atomic_int closing; /* far_net_close is running: lost connections are expected, not reported */
+  /* the last connection error */
+  pthread_mutex_t err_lock;
+  char err[512];
+};
+
+/* net_send.c */
+/* Registers req on c, queues its frame and sends what is queued unless another thread is sending.
+ * On failure req completes at once with the failure status. */
+void net_submit(net_conn *c, net_req *req);
+/* The connection requests for (cls, id) go to, and one for shard-independent requests. */
+net_server *net_shard(far_net *net, unsigned cls, uint64_t id);
+net_conn *net_pick_conn(net_server *srv);
+
+/* net_recv.c */
+/* Reads what c has (one recv) and completes the replies in it. Caller holds c->rx_busy.
+ * Returns 1 when bytes came, 0 when none were waiting, -1 when the connection failed. */
+int net_read_once(net_conn *c);
+/* Completes req: every element gets status, the ticket counts down (and completes if it was the
+ * last). An owned req is freed. */
+void net_req_complete(net_req *req, int status);
+/* Ticket bookkeeping: begin sets pending to 1 (a guard held while submitting), end drops it. */
+void net_ticket_begin(far_ticket *t, far_done_fn done, void *arg);
+void net_ticket_end(far_ticket *t);
+int net_try_rx(net_conn *c);
+void net_release_rx(net_conn *c);
+
+/* net_wait.c */
+/* Waits until pred(arg) holds: polls every busy connection for spin_us, then sleeps on *word once
+ * it holds `sleeping` (the completer changes it and calls net_wake), or in short naps when word is
+ * NULL. 0, or -1 after timeout_ms (< 0: no limit). */
+int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, unsigned sleeping,
+             int timeout_ms);
+void net_wake(atomic_uint *word);
+/* Asks the poller to read c until its requests are answered. */
+void net_arm(net_conn *c);
+/* For a thread that read c outside net_wait: arms the poller if c still has requests in flight
+ * and no waiter is polling. */
+void net_hand_off(net_conn *c);
+
+/* net_poller.c */
+int net_poller_start(far_net *net, char *err, size_t errlen);
+void net_poller_stop(far_net *net);
+void net_poller_kick(far_net *net);
+
+/* net_error.c */
+/* Marks c dead, records "farmemd at host:port: what" as the client's error, fails every pending
+ * request with status. Safe to call from any thread, any number of times. */
+void net_conn_fail(net_conn *c, int status, const char *what);
+void net_set_error(far_net *net, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

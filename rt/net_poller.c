@@ -1,0 +1,104 @@
+/* The poller thread: reads replies that no waiting thread is reading, so that asynchronous batches
+ * (the evacuator's write-backs, the prefetcher's reads) complete even when nobody waits for them.
+ * It sleeps in epoll_wait and is involved only when asked (net_arm): each connection is registered
+ * one-shot and re-armed only while it has requests in flight, so replies to threads that are busy
+ * polling for themselves never wake it. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "net_internal.h"
+
+#define POLLER_TICK_MS 1000
+
+static void watch(net_conn *c, int op, uint32_t events) {
+  struct epoll_event ev = {.events = events | EPOLLONESHOT, .data.ptr = c};
+  epoll_ctl(c->net->epoll_fd, op, c->fd, &ev);
+}
+
+/* Reads c until it is drained. Keeps watching it while requests are in flight; if another thread
+ * is reading, leaves it to that thread, which arms us again when it stops (net_wait.c). */
+static void service(net_conn *c) {
+  for (;;) {
+    if (net_try_rx(c)) {
+      while (net_read_once(c) > 0) {
+      }
+      net_release_rx(c);
+      if (atomic_load(&c->inflight) > 0 && !atomic_load(&c->dead)) {
+        watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP);
+        return;
+      }
+      atomic_store(&c->watched, 0);
+      if (atomic_load(&c->inflight) == 0 || atomic_exchange(&c->watched, 1)) return;
+      continue; /* a request arrived as we let go: watch again */
+    }
+    atomic_store(&c->watched, 0);
+    if (!net_try_rx(c)) return; /* a reader is active */
+    net_release_rx(c);          /* the reader left as we let go: take over */
+    if (atomic_exchange(&c->watched, 1)) return;
+  }
+}
+
+static void service_poked(far_net *net) {
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
+      net_conn *c = &net->servers[s].conns[i];
+      if (atomic_load(&c->poke) && atomic_exchange(&c->poke, 0)) service(c);
+    }
+}
+
+static void *poller_main(void *arg) {
+  far_net *net = arg;
+  struct epoll_event evs[64];
+  while (!atomic_load(&net->stopping)) {
+    int n = epoll_wait(net->epoll_fd, evs, 64, POLLER_TICK_MS);
+    for (int i = 0; i < n; i++) {
+      if (evs[i].data.ptr == net) {
+        uint64_t v;
+        if (read(net->kick_fd, &v, sizeof v) < 0) continue;
+      } else {
+        service(evs[i].data.ptr);
+      }
+    }
+    service_poked(net);
+  }
+  return NULL;
+}
+
+void net_poller_kick(far_net *net) {
+  uint64_t one = 1;
+  if (write(net->kick_fd, &one, sizeof one) < 0) return; /* the counter is already nonzero */
+}
+
+int net_poller_start(far_net *net, char *err, size_t errlen) {
+  net->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  net->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (net->epoll_fd < 0 || net->kick_fd < 0) {
+    snprintf(err, errlen, "cannot create the poller: %s", strerror(errno));
+    return -1;
+  }
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = net};
+  epoll_ctl(net->epoll_fd, EPOLL_CTL_ADD, net->kick_fd, &ev);
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) watch(&net->servers[s].conns[i], EPOLL_CTL_ADD, 0);
+  if (pthread_create(&net->poller, NULL, poller_main, net) != 0) {
+    snprintf(err, errlen, "cannot start the poller thread");
+    return -1;
+  }
+  net->poller_started = 1;
+  return 0;
+}
+
+void net_poller_stop(far_net *net) {
+  if (net->poller_started) {
+    atomic_store(&net->stopping, 1);
+    net_poller_kick(net);
+    pthread_join(net->poller, NULL);
+    net->poller_started = 0;
+  }
+  if (net->epoll_fd >= 0) close(net->epoll_fd);
+  if (net->kick_fd >= 0) close(net->kick_fd);
+}

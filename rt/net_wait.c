@@ -1,0 +1,79 @@
+/* Waiting for replies. A waiting thread reads the sockets itself (non-blocking recv, busy-polled)
+ * and completes whatever replies it finds, its own or other threads': on this kind of VM waking a
+ * sleeping thread costs several loopback round trips, so a reply must find its waiter awake. After
+ * spin_us without its answer the waiter hands the sockets to the poller thread and sleeps on a
+ * futex. Rule that keeps every in-flight request read: a thread stops polling only after making
+ * sure, if it was the last poller, that the poller thread watches every busy connection. */
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "net_internal.h"
+
+#define SLEEP_CHECK_NS (100ull * 1000000) /* a sleeper re-checks this often (belt and braces) */
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void net_wake(atomic_uint *word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0); }
+
+static void futex_sleep(atomic_uint *word, unsigned value) {
+  struct timespec ts = {0, (long)SLEEP_CHECK_NS};
+  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, &ts, NULL, 0);
+}
+
+void net_arm(net_conn *c) {
+  if (atomic_load(&c->watched) || atomic_exchange(&c->watched, 1)) return;
+  atomic_store(&c->poke, 1);
+  net_poller_kick(c->net);
+}
+
+/* Called by a thread that read c outside net_wait (a sender waiting for room or for a slot). */
+void net_hand_off(net_conn *c) {
+  if (atomic_load(&c->inflight) > 0 && atomic_load(&c->net->spinners) == 0) net_arm(c);
+}
+
+/* One non-blocking read of every connection that has requests in flight and no reader. */
+static void poll_busy(far_net *net) {
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
+      net_conn *c = &net->servers[s].conns[i];
+      if (atomic_load_explicit(&c->inflight, memory_order_relaxed) > 0 && net_try_rx(c)) {
+        net_read_once(c);
+        net_release_rx(c);
+      }
+    }
+}
+
+static void stop_polling(far_net *net) {
+  if (atomic_fetch_sub(&net->spinners, 1) != 1) return;
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) net_hand_off(&net->servers[s].conns[i]);
+}
+
+int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, unsigned sleeping,
+             int timeout_ms) {
+  if (pred(arg)) return 0;
+  uint64_t start = now_ns(), spin_end = start + net->spin_us * 1000ull;
+  uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000;
+  atomic_fetch_add(&net->spinners, 1);
+  for (unsigned i = 1; !pred(arg); i++) {
+    poll_busy(net);
+    if (i % 16 == 0 && now_ns() > spin_end) break;
+  }
+  stop_polling(net);
+  while (!pred(arg)) {
+    if (now_ns() > end) return -1;
+    unsigned expected = 0;
+    if (word && (atomic_compare_exchange_strong(word, &expected, sleeping) || expected == sleeping))
+      futex_sleep(word, sleeping);
+    else if (!word)
+      usleep(200);
+  }
+  return 0;
+}
