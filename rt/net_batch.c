@@ -68,9 +68,9 @@ static void send_server(net_server *srv, unsigned op, far_io *ios, const uint32_
 
 static int batch(far_net *net, unsigned op, far_io *ios, size_t n, far_ticket *t, far_done_fn done,
                  void *arg) {
-  if (n > UINT32_MAX) return FAR_EPROTO;
+  if (n > UINT32_MAX) return FAR_EINVAL;
   for (size_t i = 0; i < n; i++)
-    if (!valid_io(&ios[i], op == FAR_OP_WRITEV)) return FAR_EPROTO;
+    if (!valid_io(&ios[i], op == FAR_OP_WRITEV)) return FAR_EINVAL;
   uint32_t start[NET_MAX_SERVERS + 1];
   uint32_t *order = n ? group_by_server(net, ios, (uint32_t)n, start) : NULL;
   if (n && !order) return FAR_ENET;

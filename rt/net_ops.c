@@ -30,7 +30,7 @@ static int run_sync(net_conn *c, net_req *r) {
 }
 
 static int object_op(far_net *net, unsigned op, far_io *io) {
-  if (!valid_object(io->cls, io->id) || io->len > (1u << io->cls)) return FAR_EPROTO;
+  if (!valid_object(io->cls, io->id) || io->len > (1u << io->cls)) return FAR_EINVAL;
   net_req r = {.op = op, .ios = io, .n = 1};
   return run_sync(net_pick_conn(net_shard(net, io->cls, io->id)), &r);
 }
@@ -48,7 +48,7 @@ int far_net_write(far_net *net, unsigned cls, uint64_t id, const void *buf, uint
 /* Objects are sharded one by one, so with several servers a range may touch all of them: each is
  * asked to free the whole range (freeing objects never written is fine). */
 int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count) {
-  if (count == 0 || !valid_object(cls, id) || !valid_object(cls, id + count - 1)) return FAR_EPROTO;
+  if (count == 0 || !valid_object(cls, id) || !valid_object(cls, id + count - 1)) return FAR_EINVAL;
   far_ticket t;
   net_ticket_begin(&t, NULL, NULL);
   net_req reqs[NET_MAX_SERVERS];
@@ -63,7 +63,7 @@ int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count) {
 int far_net_offload(far_net *net, const char *name, const void *args, size_t args_len, void **result,
                     size_t *result_len) {
   size_t name_len = name ? strlen(name) : 0;
-  if (name_len == 0 || name_len > FAR_WIRE_MAX_NAME || args_len > FAR_WIRE_MAX_FRAME / 2) return FAR_EPROTO;
+  if (name_len == 0 || name_len > FAR_WIRE_MAX_NAME || args_len > FAR_WIRE_MAX_FRAME / 2) return FAR_EINVAL;
   net_req r = {.op = FAR_OP_OFFLOAD, .name = name, .args = args, .args_len = args_len};
   int st = run_sync(net_pick_conn(&net->servers[0]), &r);
   if (st == FAR_OK) {

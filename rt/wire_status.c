@@ -12,6 +12,7 @@ const char *far_status_name(int status) {
   case FAR_ESTATE: return "request not allowed in this connection state";
   case FAR_ENET: return "connection refused, lost or closed by the server";
   case FAR_EPROTO: return "malformed message from the server";
+  case FAR_EINVAL: return "invalid argument (class, id or length out of range)";
   default: return "unknown status";
   }
 }

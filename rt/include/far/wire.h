@@ -55,6 +55,7 @@ enum far_status {
   /* Client-side statuses, never on the wire. */
   FAR_ENET = 100,    /* connection refused, lost or closed by the server */
   FAR_EPROTO = 101,  /* the server sent something malformed */
+  FAR_EINVAL = 102,  /* the caller's request is out of range (class, id, length); nothing was sent */
 };
 
 const char *far_status_name(int status);
