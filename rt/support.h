@@ -35,13 +35,14 @@ void far_config_load(struct far_config *c);
  * i-th entry. */
 int far_config_server(const char *servers, unsigned i, char *host, size_t hostlen, unsigned *port);
 
-/* ---- Embedded memory server (embedded.c) ---- */
+/* ---- Embedded memory server (embedded.c, embedded_find.c, embedded_spawn.c) ---- */
 
 /* For FAR_SERVER unset: starts farmemd on 127.0.0.1 with an ephemeral port and writes
  * "127.0.0.1:PORT" into servers (len bytes). farmemd is found via $FARMEMD, else next to the running
  * library or executable (<dir>/../bin/farmemd, <dir>/farmemd), else $PATH. It is stopped at exit
- * (SIGTERM, then SIGKILL after 2 s) and killed if the process dies. It is not a SIGCHLD child of the
- * program: wait()/waitpid(-1) never see it. FAR_TOKEN_FILE, when set, is passed on as --token-file.
+ * (SIGTERM, then SIGKILL after 2 s) and killed if the process dies. A warden process starts it, so
+ * it is not the program's child: wait()/waitpid(-1) never see it and no SIGCHLD comes from it. It
+ * runs with --log-level warn; FAR_TOKEN_FILE, when set, is passed on as --token-file.
  * Failure: "farmem: cannot start the embedded memory server: ..." and exit(2). Call at most once. */
 void far_embedded_start(char *servers, size_t len);
 /* The embedded server's pid, or 0 when none is running (diagnostics and tests). */
