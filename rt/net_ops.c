@@ -48,7 +48,8 @@ int far_net_write(far_net *net, unsigned cls, uint64_t id, const void *buf, uint
 /* Objects are sharded one by one, so with several servers a range may touch all of them: each is
  * asked to free the whole range (freeing objects never written is fine). */
 int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count) {
-  if (count == 0 || !valid_object(cls, id) || !valid_object(cls, id + count - 1)) return FAR_EINVAL;
+  if (count == 0 || !valid_object(cls, id) || count > (1ull << (FAR_WIRE_OFFSET_BITS - cls)) - id)
+    return FAR_EINVAL;
   far_ticket t;
   net_ticket_begin(&t, NULL, NULL);
   net_req reqs[NET_MAX_SERVERS];
