@@ -1,5 +1,7 @@
 /* Statistics: the per-thread counter blocks of <far/stats.h>, their registration, the totals over
  * live and exited threads, and the FAR_STATS summary (text or JSON). */
+#include "stats_sites.h"
+
 #include <far/stats.h>
 
 #include <inttypes.h>
@@ -13,7 +15,6 @@ static struct far_stats_thread *live_threads;      /* under stats_lock */
 static struct far_stats_counters exited_threads;   /* under stats_lock */
 static uint64_t evac_wait_ns;                      /* under stats_lock */
 static unsigned evac_wait_site;                    /* under stats_lock */
-static const char *(*site_name_fn)(unsigned);      /* atomic */
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -72,10 +73,6 @@ void far_stats_set_evac_wait_site(unsigned site, uint64_t ns) {
   pthread_mutex_unlock(&stats_lock);
 }
 
-void far_stats_site_names(const char *(*fn)(unsigned site)) {
-  __atomic_store_n(&site_name_fn, fn, __ATOMIC_RELEASE);
-}
-
 void far_stats_snapshot(struct far_stats_totals *out) {
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&stats_lock);
@@ -93,11 +90,6 @@ struct far_stats_totals far_stats(void) {
   struct far_stats_totals t;
   far_stats_snapshot(&t);
   return t;
-}
-
-static const char *site_name(unsigned site) {
-  const char *(*fn)(unsigned) = __atomic_load_n(&site_name_fn, __ATOMIC_ACQUIRE);
-  return site && fn ? fn(site) : NULL;
 }
 
 /* s as a JSON string literal. */
@@ -121,7 +113,7 @@ static void print_json(FILE *out, const struct far_stats_totals *t) {
   FAR_STATS_COUNTERS(JSON_FIELD)
 #undef JSON_FIELD
   fprintf(out, "\"evac_wait_site\":%u,\"evac_wait_site_name\":", t->evac_wait_site);
-  const char *name = site_name(t->evac_wait_site);
+  const char *name = far_stats_site_name(t->evac_wait_site);
   if (name)
     json_string(out, name);
   else
@@ -138,7 +130,7 @@ static void print_text(FILE *out, const struct far_stats_totals *t) {
   if (!t->evac_wait_site)
     return;
   char number[16];
-  const char *name = site_name(t->evac_wait_site);
+  const char *name = far_stats_site_name(t->evac_wait_site);
   snprintf(number, sizeof number, "site %u", t->evac_wait_site);
   fprintf(out, "  %-22s %20s  the scope that made the evacuator wait longest\n", "evac_wait_site",
           name ? name : number);

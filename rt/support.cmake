@@ -8,7 +8,8 @@ add_library(farrt_support OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/report.c
   ${CMAKE_CURRENT_LIST_DIR}/safety_net.c
   ${CMAKE_CURRENT_LIST_DIR}/fault_decode.c
-  ${CMAKE_CURRENT_LIST_DIR}/stats.c)
+  ${CMAKE_CURRENT_LIST_DIR}/stats.c
+  ${CMAKE_CURRENT_LIST_DIR}/stats_sites.c)
 set_target_properties(farrt_support PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_include_directories(farrt_support PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include
                                          PRIVATE ${CMAKE_CURRENT_LIST_DIR})

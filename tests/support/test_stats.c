@@ -126,6 +126,35 @@ START_TEST(test_evac_wait_site) {
 }
 END_TEST
 
+static const struct far_site_name module_sites[] = {{0x100001, "tree.c:10"}, {0x100002, "tree.c:31"}};
+
+START_TEST(test_site_tables_then_resolver) {
+  far_stats_register_sites(module_sites, 2);
+  far_stats_site_names(site_name);
+  far_stats_set_evac_wait_site(0x100002, 50);
+  char *json = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&json, &len);
+  far_stats_print(out, 1);
+  fclose(out);
+  ck_assert_msg(strstr(json, "\"evac_wait_site\":1048578,\"evac_wait_site_name\":\"tree.c:31\"}"), "%s",
+                json);
+  free(json);
+  far_stats_set_evac_wait_site(5, 60); /* not in a table: the resolver names it */
+  out = open_memstream(&json, &len);
+  far_stats_print(out, 1);
+  fclose(out);
+  ck_assert_msg(strstr(json, "\"evac_wait_site_name\":\"list.c:42\"}"), "%s", json);
+  free(json);
+  far_stats_set_evac_wait_site(6, 70); /* nobody knows it */
+  out = open_memstream(&json, &len);
+  far_stats_print(out, 0);
+  fclose(out);
+  ck_assert_msg(strstr(json, "  site 6  the scope"), "%s", json);
+  free(json);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("stats");
   TCase *tc = tcase_create("counters");
@@ -134,6 +163,7 @@ int main(void) {
   tcase_add_test(tc, test_live_then_exited_counted_once);
   tcase_add_test(tc, test_concurrent_snapshots);
   tcase_add_test(tc, test_evac_wait_site);
+  tcase_add_test(tc, test_site_tables_then_resolver);
   suite_add_tcase(s, tc);
   return harness_run_suite(s);
 }

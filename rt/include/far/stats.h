@@ -75,7 +75,14 @@ struct far_stats_totals {
 /* Records that the evacuator waited ns for a thread inside the scope opened at site; keeps the longest
  * wait and its site (also raises evac_wait_ns_max). Thread-safe. */
 void far_stats_set_evac_wait_site(unsigned site, uint64_t ns);
-/* Installs the function that names a site id ("file.c:42"); it may return NULL for unknown ids. */
+/* Names of call sites ("file.c:42") for the summary. A table (static storage, not copied) is
+ * registered once, e.g. by a constructor the plugin emits per module; a resolver function is asked
+ * for ids no table knows, and may return NULL. */
+struct far_site_name {
+  unsigned site;
+  const char *name;
+};
+void far_stats_register_sites(const struct far_site_name *sites, unsigned count);
 void far_stats_site_names(const char *(*fn)(unsigned site));
 void far_stats_snapshot(struct far_stats_totals *out);
 /* The same, by value, for programs. */
