@@ -290,6 +290,7 @@ START_TEST(memory_does_not_grow_under_repeated_hostile_connections) {
     hostile_round();
   ck_assert_int_eq(farmemd_log_wait(&srv, "closed", 880), 880);
   long after = farmemd_rss_kb(&srv);
+  fprintf(stderr, "farmemd RSS: %ld kB after warm-up, %ld kB after 200 more hostile rounds\n", before, after);
   ck_assert_msg(after - before < 8 * 1024, "RSS grew from %ld kB to %ld kB", before, after);
   ck_assert_uint_eq(tc_stat(&h, "namespaces"), 1);
   ck_assert_uint_eq(tc_stat(&h, "used"), 0);
