@@ -15,6 +15,7 @@ typedef struct config {
   unsigned threads;
   unsigned spin_us;      /* how long a worker busy-polls after activity before it blocks */
   unsigned idle_timeout_ms;
+  unsigned max_conns;    /* connections beyond this are closed at once */
   int log_level;
 } config;
 

@@ -13,6 +13,8 @@
 
 #define DEFAULT_SPIN_US 100
 #define DEFAULT_IDLE_TIMEOUT_MS 10000
+#define DEFAULT_MAX_CONNS 1024
+#define MAX_CONNS 1000000
 #define MAX_THREADS 256
 
 static const char usage[] =
@@ -24,6 +26,7 @@ static const char usage[] =
     "  --threads N          worker threads (default: half the CPUs, at least 1)\n"
     "  --spin-us N          microseconds a worker busy-polls after activity before blocking (default 100)\n"
     "  --idle-timeout SECS  drop peers stalled this long: partial frame, no hello, unread replies (default 10)\n"
+    "  --max-conns N        most client connections at once; more are closed at once (default 1024)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
     "  --help, --version\n";
 
@@ -117,12 +120,14 @@ static void defaults(config *cfg) {
   cfg->capacity = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 2 : 1ull << 30;
   cfg->spin_us = DEFAULT_SPIN_US;
   cfg->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+  cfg->max_conns = DEFAULT_MAX_CONNS;
   cfg->log_level = LOG_INFO;
 }
 
 static int known_flag(const char *flag) {
   static const char *const flags[] = {"--listen",  "--port",     "--capacity",     "--token-file",
-                                      "--threads", "--spin-us",  "--idle-timeout", "--log-level"};
+                                      "--threads", "--spin-us",  "--idle-timeout", "--max-conns",
+                                      "--log-level"};
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (strcmp(flag, flags[i]) == 0)
       return 1;
@@ -158,6 +163,10 @@ static int apply(const char *flag, const char *v, config *cfg) {
   } else if (strcmp(flag, "--idle-timeout") == 0) {
     if (parse_seconds(v, &cfg->idle_timeout_ms) != 0)
       return bad(flag, "expected seconds between 0.001 and 86400", v);
+  } else if (strcmp(flag, "--max-conns") == 0) {
+    if (parse_uint(v, MAX_CONNS, &n) != 0 || n == 0)
+      return bad(flag, "expected a connection count 1..1000000", v);
+    cfg->max_conns = (unsigned)n;
   } else { /* --log-level */
     if ((cfg->log_level = log_parse_level(v)) < 0)
       return bad(flag, "expected error, warn, info or debug", v);

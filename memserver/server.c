@@ -51,6 +51,11 @@ static int accept_clients(worker *w) {
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
     int fd = accept4(w->srv->listen_fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0 && atomic_load(&w->srv->connections) >= w->srv->cfg->max_conns) {
+      log_msg(LOG_WARN, "refused a connection: --max-conns (%u) reached", w->srv->cfg->max_conns);
+      close(fd);
+      continue;
+    }
     if (fd >= 0) {
       conn_open(w, fd, (struct sockaddr *)&addr);
       continue;

@@ -28,6 +28,7 @@ START_TEST(bad_flags_exit_2_naming_the_flag) {
   expect_usage_error(ARGS("--threads", "0"), "--threads", "1..256");
   expect_usage_error(ARGS("--spin-us", "fast"), "--spin-us", "microseconds");
   expect_usage_error(ARGS("--idle-timeout", "-1"), "--idle-timeout", "seconds");
+  expect_usage_error(ARGS("--max-conns", "0"), "--max-conns", "1..1000000");
   expect_usage_error(ARGS("--log-level", "loud"), "--log-level", "error, warn, info or debug");
   expect_usage_error(ARGS("--listen", "localhost"), "--listen", "numeric");
   expect_usage_error(ARGS("--token-file", "/nonexistent/token"), "--token-file", "cannot open");

@@ -247,6 +247,29 @@ START_TEST(stalled_peers_hit_the_idle_timeout) {
 }
 END_TEST
 
+START_TEST(connections_beyond_max_conns_are_refused) {
+  const char *flags[] = {"--max-conns", "3", NULL};
+  tclient c[3], extra;
+  farmemd_start(&srv, flags);
+  for (int i = 0; i < 3; i++)
+    tc_open_session(&c[i], srv.port, key_healthy);
+  tc_connect(&extra, srv.port);
+  ck_assert(tc_wait_closed(&extra));
+  tc_close(&extra);
+  ck_assert_int_eq(farmemd_log_wait(&srv, "refused a connection: --max-conns (3) reached", 1), 1);
+  for (int i = 0; i < 3; i++)
+    healthy_still_served(&c[i], (uint64_t)i);
+  tc_close(&c[0]);
+  ck_assert_int_eq(farmemd_log_wait(&srv, "peer closed the connection", 1), 1);
+  tc_open_session(&extra, srv.port, key_healthy);
+  healthy_still_served(&extra, 9);
+  tc_close(&extra);
+  tc_close(&c[1]);
+  tc_close(&c[2]);
+  ck_assert_int_eq(farmemd_signal_and_wait(&srv, SIGTERM), 0);
+}
+END_TEST
+
 /* One round of hostile connections of every kind. */
 static void hostile_round(void) {
   tclient v;
@@ -314,6 +337,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, token_is_required_when_configured);
   tcase_add_test(tc, disconnects_mid_frame_and_abrupt_resets);
   tcase_add_test(tc, stalled_peers_hit_the_idle_timeout);
+  tcase_add_test(tc, connections_beyond_max_conns_are_refused);
   suite_add_tcase(s, tc);
   TCase *memory = tcase_create("memory");
   tcase_set_timeout(memory, 120);
