@@ -19,6 +19,23 @@
 
 const char *farmemd_path;
 
+int harness_run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int farmemd_test_main(int argc, char **argv, Suite *s) {
+  farmemd_path = argc > 1 ? argv[1] : getenv("FARMEMD");
+  if (!farmemd_path) {
+    fprintf(stderr, "usage: %s PATH-TO-FARMEMD\n", argv[0]);
+    return 2;
+  }
+  return harness_run_suite(s);
+}
+
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
   nanosleep(&ts, NULL);

@@ -8,8 +8,15 @@
 #include <sys/types.h>
 #include "far/wire_codec.h"
 
-/* The farmemd binary: set from argv[1] by each test program's main. */
+#include <check.h>
+
+/* The farmemd binary: argv[1] (or $FARMEMD) of a test program using farmemd_test_main. */
 extern const char *farmemd_path;
+
+/* Runs the suite; returns the process exit status. */
+int harness_run_suite(Suite *s);
+/* main() of a farmemd test program: takes the binary's path from argv[1], runs the suite. */
+int farmemd_test_main(int argc, char **argv, Suite *s);
 
 typedef struct farmemd_proc {
   pid_t pid;

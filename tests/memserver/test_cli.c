@@ -89,11 +89,6 @@ START_TEST(sigint_exits_0) { stops_cleanly_on(SIGINT); }
 END_TEST
 
 int main(int argc, char **argv) {
-  farmemd_path = argc > 1 ? argv[1] : getenv("FARMEMD");
-  if (!farmemd_path) {
-    fprintf(stderr, "usage: %s PATH-TO-FARMEMD\n", argv[0]);
-    return 2;
-  }
   Suite *s = suite_create("farmemd-cli");
   TCase *tc = tcase_create("cli");
   tcase_set_timeout(tc, 60);
@@ -103,9 +98,5 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, sigterm_exits_0);
   tcase_add_test(tc, sigint_exits_0);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return farmemd_test_main(argc, argv, s);
 }

@@ -324,11 +324,6 @@ START_TEST(memory_does_not_grow_under_repeated_hostile_connections) {
 END_TEST
 
 int main(int argc, char **argv) {
-  farmemd_path = argc > 1 ? argv[1] : getenv("FARMEMD");
-  if (!farmemd_path) {
-    fprintf(stderr, "usage: %s PATH-TO-FARMEMD\n", argv[0]);
-    return 2;
-  }
   Suite *s = suite_create("farmemd-hostile");
   TCase *tc = tcase_create("hostile");
   tcase_set_timeout(tc, 120);
@@ -343,9 +338,5 @@ int main(int argc, char **argv) {
   tcase_set_timeout(memory, 120);
   tcase_add_test(memory, memory_does_not_grow_under_repeated_hostile_connections);
   suite_add_tcase(s, memory);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return farmemd_test_main(argc, argv, s);
 }

@@ -270,11 +270,6 @@ START_TEST(capacity_limit_gives_enospc_and_server_keeps_working) {
 END_TEST
 
 int main(int argc, char **argv) {
-  farmemd_path = argc > 1 ? argv[1] : getenv("FARMEMD");
-  if (!farmemd_path) {
-    fprintf(stderr, "usage: %s PATH-TO-FARMEMD\n", argv[0]);
-    return 2;
-  }
   Suite *s = suite_create("farmemd-ops");
   TCase *tc = tcase_create("ops");
   tcase_set_timeout(tc, 60);
@@ -284,9 +279,5 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, sessions_are_isolated);
   tcase_add_test(tc, capacity_limit_gives_enospc_and_server_keeps_working);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return farmemd_test_main(argc, argv, s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "far/wire_codec.h"
+#include "harness.h"
 
 static const uint8_t key[FAR_WIRE_SESSION_KEY_LEN] = "0123456789abcdef";
 
@@ -43,15 +44,21 @@ static void check_msgpack_agrees(const uint8_t *body, uint32_t len, uint32_t n) 
   msgpack_unpacked_destroy(&u);
 }
 
-static void decode_req(far_wbuf *b, far_wire_req *req, uint32_t n) {
-  uint32_t len;
+/* The one frame in b (then emptied); valid until the next call. */
+static const uint8_t *take_frame(far_wbuf *b, uint32_t *len) {
   static uint8_t *body;
   free(body);
-  body = single_frame(b, &len);
+  body = single_frame(b, len);
+  far_wbuf_reset(b);
+  return body;
+}
+
+static void decode_req(far_wbuf *b, far_wire_req *req, uint32_t n) {
+  uint32_t len;
+  const uint8_t *body = take_frame(b, &len);
   check_msgpack_agrees(body, len, n);
   const char *why = NULL;
   ck_assert_msg(far_wire_decode_request(body, len, req, &why) == 0, "rejected: %s", why);
-  far_wbuf_reset(b);
 }
 
 START_TEST(requests_round_trip) {
@@ -126,12 +133,9 @@ END_TEST
 
 static void decode_rep(far_wbuf *b, far_wire_rep *rep) {
   uint32_t len;
-  static uint8_t *body;
-  free(body);
-  body = single_frame(b, &len);
+  const uint8_t *body = take_frame(b, &len);
   const char *why = NULL;
   ck_assert_msg(far_wire_decode_reply(body, len, rep, &why) == 0, "rejected: %s", why);
-  far_wbuf_reset(b);
 }
 
 START_TEST(replies_round_trip) {
@@ -351,9 +355,5 @@ int main(void) {
   tcase_add_test(tc, encoder_refuses_oversize_frame);
   tcase_add_test(tc, status_names);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return harness_run_suite(s);
 }
