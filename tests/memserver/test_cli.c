@@ -55,6 +55,18 @@ START_TEST(help_and_version) {
 }
 END_TEST
 
+START_TEST(port_in_use_exits_1_with_the_reason) {
+  farmemd_proc srv;
+  char port[16], err[1024];
+  farmemd_start(&srv, NULL);
+  snprintf(port, sizeof port, "%d", srv.port);
+  ck_assert_int_eq(farmemd_run_to_exit(ARGS("--port", port), err, sizeof err), 1);
+  ck_assert_msg(strstr(err, "cannot listen on 127.0.0.1 port") && strstr(err, "Address already in use"),
+                "stderr: %s", err);
+  ck_assert_int_eq(farmemd_signal_and_wait(&srv, SIGTERM), 0);
+}
+END_TEST
+
 /* Connected clients, one with requests in flight: the signal still ends the server with 0, and
  * every request that the server had read got its reply. */
 static void stops_cleanly_on(int sig) {
@@ -95,6 +107,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, bad_flags_exit_2_naming_the_flag);
   tcase_add_test(tc, non_loopback_without_token_is_refused);
   tcase_add_test(tc, help_and_version);
+  tcase_add_test(tc, port_in_use_exits_1_with_the_reason);
   tcase_add_test(tc, sigterm_exits_0);
   tcase_add_test(tc, sigint_exits_0);
   suite_add_tcase(s, tc);
