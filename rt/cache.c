@@ -28,11 +28,12 @@ static __thread struct far_region *current[FAR_REGION_KINDS];
 
 size_t far_region_size(void) { return region_bytes; }
 
-/* Regions of budget/32, a power of two between 128 KiB (one largest object plus headers fits) and
- * 1 MiB. The arena is twice the budget: scopes may overshoot while the evacuator waits for them. */
+/* Regions of budget/16, a power of two between 256 KiB (at most a quarter of it lost to the largest
+ * objects not fitting) and 1 MiB. The arena is twice the budget: scopes may overshoot while the
+ * evacuator waits for them. */
 void far_cache_init(size_t budget) {
   region_bytes = 1u << 20;
-  while (region_bytes > (128u << 10) && region_bytes > budget / 32) region_bytes >>= 1;
+  while (region_bytes > (256u << 10) && region_bytes > budget / 16) region_bytes >>= 1;
   nregions = 2 * budget / region_bytes + 8;
   far_arena_size = nregions * region_bytes;
   far_arena_base = mmap(NULL, far_arena_size, PROT_READ | PROT_WRITE,
@@ -77,6 +78,7 @@ static struct far_region *region_get(int kind) {
   atomic_fetch_add(&used_regions, 1);
   note_peaks();
   far_evac_kick();
+  if (far_local_bytes() > far_evac_block_bytes()) far_epoch_set_pressure(true); /* see evac.c */
   return r;
 }
 

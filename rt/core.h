@@ -40,6 +40,13 @@ void far_net_fail(const char *what, int status) __attribute__((noreturn));
 static inline uint64_t *far_entry(unsigned cls, uint64_t id) {
   return &far_table[((uint64_t)cls << FAR_TABLE_ID_BITS) + id];
 }
+/* A present entry's address field <-> the local address of object (cls, id) (see far_access_). */
+static inline uint64_t far_entry_make(const void *local, unsigned cls, uint64_t id) {
+  return ((uint64_t)(uintptr_t)local - (id << cls)) & FAR_E_ADDR_MASK;
+}
+static inline char *far_entry_local(uint64_t e, unsigned cls, uint64_t id) {
+  return (char *)(uintptr_t)((e + (id << cls)) & FAR_E_ADDR_MASK);
+}
 static inline bool far_entry_pins(uint64_t e) {
   return (e & (FAR_E_PRESENT | FAR_E_NOREMOTE | FAR_E_FETCHING)) != 0;
 }
@@ -110,6 +117,8 @@ void far_evac_kick(void);
 /* Budget thresholds in bytes. */
 size_t far_evac_start_bytes(void);
 size_t far_evac_block_bytes(void);
+/* Evacuation rounds completed so far (threads waiting for memory watch it for progress). */
+unsigned long far_evac_rounds(void);
 /* At exit: waits for a round in progress, then starts no more. */
 void far_evac_stop(void);
 
@@ -120,16 +129,18 @@ void far_evac_stop(void);
 void far_straddle_flush(void);
 enum far_access { FAR_ACCESS_READ = 0, FAR_ACCESS_WRITE = 1, FAR_ACCESS_NT = 2 };
 /* Local address of the object at (cls, id), made present (fetched, zero-filled or moved out of an
- * evacuating region); marks it dirty for writes. Caller is inside a scope. */
-char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed);
+ * evacuating region); marks it dirty for writes. Caller is inside a scope. Sets *missed when it was
+ * fetched on demand and *prefetched on the first use of a prefetched object. */
+char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool *prefetched);
 void *far_straddle_read(uintptr_t a, size_t size, int access);
 void *far_straddle_write(uintptr_t a, size_t size, int access);
 /* Bytes from a to the end of its object (far), or n (non-far). */
 size_t far_span(const void *a, size_t n);
 
 /* ---- Prefetcher (prefetch.c) ---- */
-/* A demand miss at site: feeds the site's stride detector, which may prefetch ahead. */
-void far_prefetch_miss(unsigned site, uintptr_t a);
+/* A demand miss at site: feeds the site's stride detector, which may prefetch ahead into regions of
+ * the given kind (don't-cache misses prefetch into the non-temporal region). */
+void far_prefetch_miss(unsigned site, uintptr_t a, int kind);
 /* First use of a prefetched object at a: keeps the stream's window ahead of the consumer. */
 void far_prefetch_hit(uintptr_t a);
 

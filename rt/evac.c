@@ -3,7 +3,9 @@
  *
  * Thresholds, as fractions of the budget (data regions + metadata): evacuation starts above 80% and
  * runs until usage is under 70%; above 95% threads wait at their next outermost scope entry (never
- * inside a scope, where they hold local addresses) until usage is back under 90%.
+ * inside a scope, where they hold local addresses) until usage is back under 90%. With coarse
+ * regions (small budgets) each threshold is also at least one region below the next, and blocking
+ * starts two regions below the budget.
  *
  * One round: pick victim regions (non-temporal first, then the oldest), mark every live object in
  * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
@@ -27,6 +29,9 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static size_t start_bytes, stop_bytes, block_bytes, unblock_bytes;
 static bool stopping;
 static int busy; /* rounds in progress */
+static atomic_ulong rounds; /* rounds completed */
+
+unsigned long far_evac_rounds(void) { return atomic_load_explicit(&rounds, memory_order_relaxed); }
 
 size_t far_evac_start_bytes(void) { return start_bytes; }
 size_t far_evac_block_bytes(void) { return block_bytes; }
@@ -55,8 +60,8 @@ static inline char *object_at(struct far_region *r, uint32_t i, size_t *offset, 
   return p;
 }
 
-static inline bool entry_points_to(uint64_t e, const char *p) {
-  return (e & FAR_E_PRESENT) && (char *)(uintptr_t)(e & FAR_E_ADDR_MASK) == p;
+static inline bool entry_points_to(uint64_t e, unsigned cls, uint64_t id, const char *p) {
+  return (e & FAR_E_PRESENT) && far_entry_local(e, cls, id) == p;
 }
 
 static void mark_region(struct far_region *r) {
@@ -67,7 +72,7 @@ static void mark_region(struct far_region *r) {
     char *p = object_at(r, i, &off, &cls, &id);
     far_entry_lock(cls, id);
     uint64_t *slot = far_entry(cls, id);
-    if (entry_points_to(__atomic_load_n(slot, __ATOMIC_RELAXED), p))
+    if (entry_points_to(__atomic_load_n(slot, __ATOMIC_RELAXED), cls, id, p))
       __atomic_fetch_or(slot, FAR_E_EVAC, __ATOMIC_RELAXED);
     far_entry_unlock(cls, id);
   }
@@ -82,21 +87,23 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
   rd->ios[rd->nios++] = (far_io){.cls = (uint8_t)cls, .id = id, .buf = p, .len = 1u << cls};
 }
 
-/* Decides one object's fate; returns false when a mutator rescued it. */
-static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool keep_hot) {
+/* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions
+ * are kept while their copies leave a region of the budget free; don't-cache regions keep nothing. */
+static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool keep) {
   uint64_t *slot = far_entry(cls, id);
   far_entry_lock(cls, id);
   uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
   bool ok = true;
-  if (!entry_points_to(e, p)) {
+  if (!entry_points_to(e, cls, id, p)) {
     /* freed or moved by a mutator: nothing left here */
   } else if (!(e & FAR_E_EVAC)) {
     ok = false;
-  } else if ((e & FAR_E_HOT) && keep_hot) {
+  } else if (keep && (e & FAR_E_HOT) &&
+             far_local_bytes() + ((size_t)1 << cls) + far_region_size() < far_rt.budget) {
     struct far_region *dst;
     char *q = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &dst);
     memcpy(q, p, (size_t)1 << cls);
-    far_entry_set(cls, id, (uint64_t)(uintptr_t)q | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
+    far_entry_set(cls, id, far_entry_make(q, cls, id) | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
   } else if (e & FAR_E_DIRTY) {
     queue_write(rd, cls, id, p);
   } else {
@@ -124,7 +131,7 @@ static void write_back(struct round *rd) {
     far_io *io = &rd->ios[i];
     far_entry_lock(io->cls, io->id);
     uint64_t e = __atomic_load_n(far_entry(io->cls, io->id), __ATOMIC_RELAXED);
-    if (entry_points_to(e, io->buf) && (e & FAR_E_EVAC)) {
+    if (entry_points_to(e, io->cls, io->id, io->buf) && (e & FAR_E_EVAC)) {
       far_entry_set(io->cls, io->id, 0);
       rd->evacuated++;
     }
@@ -145,7 +152,6 @@ static bool one_round(void) {
   for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
   far_epoch_sync();
   for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
-  bool keep_hot = far_local_bytes() < block_bytes;
   for (size_t v = 0; v < rd.nvictims; v++) {
     struct far_region *r = rd.victims[v];
     size_t off = 0;
@@ -153,7 +159,7 @@ static bool one_round(void) {
       unsigned cls;
       uint64_t id;
       char *p = object_at(r, i, &off, &cls, &id);
-      if (!settle(&rd, cls, id, p, keep_hot)) rd.rescued[v] = true;
+      if (!settle(&rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rd.rescued[v] = true;
     }
   }
   write_back(&rd);
@@ -162,6 +168,7 @@ static bool one_round(void) {
     else far_cache_release(rd.victims[v]);
   }
   free(rd.ios);
+  atomic_fetch_add(&rounds, 1);
   FAR_STAT_INC(evacuations);
   FAR_STAT_ADD(objects_evacuated, rd.evacuated);
   return true;
@@ -203,11 +210,13 @@ static void *evacuator(void *arg) {
 }
 
 void far_evac_start(unsigned threads) {
-  size_t b = far_rt.budget;
-  start_bytes = b / 100 * 80;
-  stop_bytes = b / 100 * 70;
-  block_bytes = b / 100 * 95;
-  unblock_bytes = b / 100 * 90;
+  size_t b = far_rt.budget, r = far_region_size();
+  /* A thread inside a scope may still take a region after the blocking threshold: keep two
+   * regions of headroom below the budget when regions are coarse. */
+  block_bytes = b / 100 * 95 < b - 2 * r ? b / 100 * 95 : b - 2 * r;
+  unblock_bytes = block_bytes - r < b / 100 * 90 ? block_bytes - r : b / 100 * 90;
+  start_bytes = unblock_bytes - r < b / 100 * 80 ? unblock_bytes - r : b / 100 * 80;
+  stop_bytes = start_bytes - r < b / 100 * 70 ? start_bytes - r : b / 100 * 70;
   for (unsigned i = 0; i < threads; i++) {
     pthread_t t;
     if (pthread_create(&t, NULL, evacuator, NULL) != 0) far_fatal("cannot start the evacuator thread");

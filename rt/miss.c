@@ -10,10 +10,18 @@
 #include "core.h"
 #include "support.h"
 
-static inline char *entry_addr(uint64_t e) { return (char *)(uintptr_t)(e & FAR_E_ADDR_MASK); }
+/* Raises the CLOCK bit; returns true on the first use of a prefetched object (counted here), after
+ * which the caller, holding no entry lock, slides the prefetch window (far_prefetch_hit). */
+static bool mark_hot(uint64_t *slot) {
+  uint64_t old = __atomic_fetch_or(slot, FAR_E_HOT, __ATOMIC_RELAXED);
+  if (!(old & FAR_E_PREFETCHED)) return false;
+  if (!(__atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED) & FAR_E_PREFETCHED)) return false;
+  FAR_STAT_INC(prefetch_used);
+  return true;
+}
 
 static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirty, int kind) {
-  char *old = entry_addr(e);
+  char *old = far_entry_local(e, cls, id);
   if (!atomic_load_explicit(&far_region_of(old)->synced, memory_order_acquire)) {
     far_entry_set(cls, id, (e & ~FAR_E_EVAC) | FAR_E_HOT | dirty);
     return old;
@@ -21,7 +29,7 @@ static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirt
   struct far_region *r;
   char *p = far_cache_alloc(cls, id, kind, &r);
   memcpy(p, old, (size_t)1 << cls);
-  far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | FAR_E_HOT |
+  far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_HOT |
                              (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)) | dirty);
   return p;
 }
@@ -37,12 +45,12 @@ static char *fetch(unsigned cls, uint64_t id, uint64_t dirty, int kind) {
   FAR_STAT_INC(miss);
   FAR_STAT_ADD(bytes_fetched, (size_t)1 << cls);
   far_entry_lock(cls, id);
-  far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | dirty);
+  far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | dirty);
   atomic_fetch_sub(&r->inflight, 1);
   return p;
 }
 
-char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed) {
+char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool *prefetched) {
   uint64_t *slot = far_entry(cls, id);
   uint64_t dirty = (access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0;
   int kind = (access & FAR_ACCESS_NT) ? FAR_REGION_NT : FAR_REGION_NORMAL;
@@ -59,17 +67,14 @@ char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed) {
     if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) == (FAR_E_PRESENT | FAR_E_EVAC)) {
       p = use_evacuating(cls, id, e, dirty, kind);
     } else if (e & FAR_E_PRESENT) {
-      if (e & FAR_E_PREFETCHED) {
-        FAR_STAT_INC(prefetch_used);
-        __atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED);
-      }
-      __atomic_fetch_or(slot, dirty | (access & FAR_ACCESS_NT ? 0 : FAR_E_HOT), __ATOMIC_RELAXED);
-      p = entry_addr(e);
+      if (dirty) __atomic_fetch_or(slot, dirty, __ATOMIC_RELAXED);
+      if (!(access & FAR_ACCESS_NT) && mark_hot(slot)) *prefetched = true;
+      p = far_entry_local(e, cls, id);
     } else if (e & FAR_E_NOREMOTE) {
       struct far_region *r;
       p = far_cache_alloc(cls, id, kind, &r);
       memset(p, 0, (size_t)1 << cls);
-      far_entry_set(cls, id, (uint64_t)(uintptr_t)p | FAR_E_PRESENT | FAR_E_NOREMOTE | dirty);
+      far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_NOREMOTE | dirty);
     } else {
       p = fetch(cls, id, dirty, kind);
       *missed = true;
@@ -79,20 +84,40 @@ char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed) {
   }
 }
 
+/* The fast path's conditions except the CLOCK bit: the object only needs marking hot again. */
+static bool only_cold(uintptr_t a, size_t size, int access) {
+  long c = far_class_of_(a);
+  if (c < FAR_HEAP_CLASS_MIN || !far_self.depth) return false;
+  uintptr_t off = a & FAR_ADDR_OFFSET_MASK, id = off >> c;
+  if (id > FAR_TABLE_ID_MASK || ((off + size - 1) >> c) != id) return false;
+  uint64_t need = FAR_E_PRESENT | ((access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0);
+  uint64_t *slot = far_entry(c, id);
+  uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if ((e & (need | FAR_E_EVAC)) != need) return false;
+  if (mark_hot(slot)) far_prefetch_hit(a);
+  return true;
+}
+
 static void *access_slow(uintptr_t a, size_t size, unsigned site, int access) {
+  if (far_self.pending & FAR_PENDING_NT) access |= FAR_ACCESS_NT;
+  if (!(access & FAR_ACCESS_NT) && only_cold(a, size, access)) {
+    uint64_t e = __atomic_load_n(far_entry(far_addr_class(a), far_addr_id(a)), __ATOMIC_ACQUIRE);
+    return (char *)(uintptr_t)((e + (a & FAR_ADDR_OFFSET_MASK)) & FAR_E_ADDR_MASK);
+  }
   FAR_STAT_INC(barrier_slow);
   if (far_self.depth == 0)
     far_fatal("far_read/far_write of %p outside a scope (use far_scope_enter/exit)", (void *)a);
-  if (far_self.pending & FAR_PENDING_NT) access |= FAR_ACCESS_NT;
   unsigned cls = far_addr_class(a);
   uint64_t id = far_addr_id(a);
   if (cls < FAR_HEAP_CLASS_MIN || id > FAR_TABLE_ID_MASK) far_fatal("invalid far address %p", (void *)a);
   size_t within = far_addr_within(a);
   if (size && within + size > ((size_t)1 << cls))
     return (access & FAR_ACCESS_WRITE) ? far_straddle_write(a, size, access) : far_straddle_read(a, size, access);
-  bool missed = false;
-  char *p = far_object_local(cls, id, access, &missed);
-  if (missed && site) far_prefetch_miss(site, a);
+  bool missed = false, prefetched = false;
+  char *p = far_object_local(cls, id, access, &missed, &prefetched);
+  if (missed && site)
+    far_prefetch_miss(site, a, (access & FAR_ACCESS_NT) ? FAR_REGION_NT : FAR_REGION_NORMAL);
+  if (prefetched) far_prefetch_hit(a);
   return p + within;
 }
 
@@ -102,16 +127,6 @@ void *far_read_slow(const void *addr, size_t size, unsigned site) {
 
 void *far_write_slow(void *addr, size_t size, unsigned site) {
   return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_WRITE);
-}
-
-void far_mark_hot(uint64_t *slot, uint64_t e) {
-  uint64_t old = __atomic_fetch_or(slot, FAR_E_HOT, __ATOMIC_RELAXED);
-  if (!(old & FAR_E_PREFETCHED)) return;
-  if (!(__atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED) & FAR_E_PREFETCHED)) return;
-  FAR_STAT_INC(prefetch_used);
-  size_t index = slot - far_table;
-  unsigned cls = index >> FAR_TABLE_ID_BITS;
-  far_prefetch_hit(far_addr_make(cls, index & FAR_TABLE_ID_MASK));
 }
 
 /* Don't-cache accesses: a present object is used where it is (without raising its CLOCK bit); a
@@ -124,7 +139,7 @@ static void *access_nt(uintptr_t a, size_t size, unsigned site, int access) {
   uint64_t need = FAR_E_PRESENT | ((access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0);
   uint64_t e = __atomic_load_n(far_entry(c, id), __ATOMIC_ACQUIRE);
   if ((e & (need | FAR_E_EVAC)) == need && ((off + size - 1) >> c) == id && far_self.depth)
-    return entry_addr(e) + (off & ((1ull << c) - 1));
+    return (char *)(uintptr_t)((e + off) & FAR_E_ADDR_MASK);
   return access_slow(a, size, site, access | FAR_ACCESS_NT);
 }
 

@@ -17,6 +17,7 @@
 
 struct stream {
   unsigned site;
+  int kind;         /* region kind the prefetched objects go to: don't-cache streams stay apart */
   uintptr_t last;   /* address of the last miss or prefetched hit */
   intptr_t stride;
   unsigned matches;
@@ -26,43 +27,35 @@ struct stream {
 struct batch {
   far_ticket ticket;
   size_t n;
-  struct batch *next;
   struct far_region **regions;
   far_io ios[];
 };
 
 static __thread struct stream streams[STREAMS];
-static _Atomic(struct batch *) finished; /* completed batches, freed by the next issuer */
 
-static void reap(void) {
-  struct batch *b = atomic_exchange(&finished, NULL);
-  while (b) {
-    struct batch *next = b->next;
-    free(b);
-    b = next;
-  }
-}
-
+/* Completion, on whichever thread received the last reply: install, then free the batch (the
+ * client no longer touches the ticket once this returns). */
 static void landed(far_ticket *t, void *arg) {
   struct batch *b = arg;
   for (size_t i = 0; i < b->n; i++) {
     far_io *io = &b->ios[i];
     far_entry_lock(io->cls, io->id);
-    uint64_t e = io->status == FAR_OK ? (uint64_t)(uintptr_t)io->buf | FAR_E_PRESENT | FAR_E_PREFETCHED : 0;
+    uint64_t e = io->status == FAR_OK
+                     ? far_entry_make(io->buf, io->cls, io->id) | FAR_E_PRESENT | FAR_E_PREFETCHED
+                     : 0;
     far_entry_set(io->cls, io->id, e);
     far_entry_unlock(io->cls, io->id);
     atomic_fetch_sub(&b->regions[i]->inflight, 1);
   }
-  b->next = atomic_load(&finished);
-  while (!atomic_compare_exchange_weak(&finished, &b->next, b)) {}
+  free(b);
 }
 
 /* Adds (cls, id) to the batch when it is on the server and not local. */
-static void claim(struct batch *b, unsigned cls, uint64_t id) {
+static void claim(struct batch *b, unsigned cls, uint64_t id, int kind) {
   far_entry_lock(cls, id);
   if (__atomic_load_n(far_entry(cls, id), __ATOMIC_RELAXED) == 0) {
     struct far_region *r;
-    char *p = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &r);
+    char *p = far_cache_alloc(cls, id, kind, &r);
     atomic_fetch_add(&r->inflight, 1);
     far_entry_set(cls, id, FAR_E_FETCHING);
     b->regions[b->n] = r;
@@ -73,8 +66,7 @@ static void claim(struct batch *b, unsigned cls, uint64_t id) {
 
 /* Prefetches the objects covering from, from + step, ... (count addresses, at most WINDOW_OBJECTS
  * objects); returns the last address covered. */
-static uintptr_t issue(uintptr_t from, intptr_t step, size_t count) {
-  reap();
+static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind) {
   if (far_local_bytes() >= far_evac_start_bytes()) return from - step; /* no room to spare */
   struct batch *b = malloc(sizeof *b + WINDOW_OBJECTS * (sizeof(far_io) + sizeof(struct far_region *)));
   if (!b) return from;
@@ -88,7 +80,7 @@ static uintptr_t issue(uintptr_t from, intptr_t step, size_t count) {
     covered = a;
     if (id == prev_id) continue;
     prev_id = id;
-    claim(b, far_addr_class(a), id);
+    claim(b, far_addr_class(a), id, kind);
   }
   if (!b->n) {
     free(b);
@@ -110,13 +102,13 @@ static void extend(struct stream *s, uintptr_t a) {
   uintptr_t target = a + step * (intptr_t)window;
   size_t count = (size_t)((intptr_t)(target - start) / step) + 1;
   if ((intptr_t)(target - start) / step < 0) return;
-  s->ahead = issue(start, step, count);
+  s->ahead = issue(start, step, count, s->kind);
 }
 
-void far_prefetch_miss(unsigned site, uintptr_t a) {
+void far_prefetch_miss(unsigned site, uintptr_t a, int kind) {
   struct stream *s = &streams[site % STREAMS];
-  if (s->site != site) {
-    *s = (struct stream){.site = site, .last = a, .ahead = a};
+  if (s->site != site || s->kind != kind) {
+    *s = (struct stream){.site = site, .kind = kind, .last = a, .ahead = a};
     return;
   }
   intptr_t d = (intptr_t)(a - s->last);
@@ -146,7 +138,7 @@ void far_prefetch(const void *addr, size_t len) {
   a -= far_addr_within(a);
   while (a < end) {
     size_t count = (end - a + obj - 1) / obj;
-    uintptr_t last = issue(a, (intptr_t)obj, count);
+    uintptr_t last = issue(a, (intptr_t)obj, count, FAR_REGION_NORMAL);
     if (last < a) return; /* nothing could be issued */
     a = last + obj;
   }

@@ -7,7 +7,7 @@ if(NOT TARGET farnet)
   return()
 endif()
 
-set(FARRT_CORE_SOURCES table.c cache.c scope.c heap.c runs.c miss.c straddle.c evac.c prefetch.c
+set(FARRT_CORE_SOURCES export.c table.c cache.c scope.c heap.c runs.c miss.c straddle.c flush.c evac.c prefetch.c
                        libc.c init.c)
 list(TRANSFORM FARRT_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
 

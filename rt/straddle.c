@@ -30,8 +30,9 @@ size_t far_span(const void *a, size_t n) {
 static void copy_pieces(uintptr_t a, char *buf, size_t size, int access) {
   while (size) {
     size_t n = far_span((void *)a, size);
-    bool missed = false;
-    char *p = far_object_local(far_addr_class(a), far_addr_id(a), access, &missed) + far_addr_within(a);
+    bool missed, prefetched;
+    char *p = far_object_local(far_addr_class(a), far_addr_id(a), access, &missed, &prefetched) +
+              far_addr_within(a);
     if (access & FAR_ACCESS_WRITE) memcpy(p, buf, n);
     else memcpy(buf, p, n);
     a += n;

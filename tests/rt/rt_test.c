@@ -60,12 +60,17 @@ static size_t status_kb(const char *field) {
 size_t rt_peak_rss(void) { return status_kb("VmHWM:"); }
 size_t rt_rss(void) { return status_kb("VmRSS:"); }
 
-int rt_run(const char *name, void (*add)(TCase *)) {
-  Suite *s = suite_create(name);
-  TCase *tc = tcase_create("core");
+void rt_add_case(Suite *s, const char *name, const TTest *t, int exit_status) {
+  TCase *tc = tcase_create(name);
   tcase_set_timeout(tc, 0);
-  add(tc);
+  if (exit_status < 0) tcase_add_test(tc, t);
+  else tcase_add_exit_test(tc, t, exit_status);
   suite_add_tcase(s, tc);
+}
+
+int rt_run(const char *name, void (*add)(Suite *)) {
+  Suite *s = suite_create(name);
+  add(s);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

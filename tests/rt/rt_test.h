@@ -25,7 +25,12 @@ void rt_verify(const char *p, size_t n, uint64_t seed, uint64_t v);
 /* Peak resident set (VmHWM) and current RSS in bytes. */
 size_t rt_peak_rss(void);
 size_t rt_rss(void);
-/* Runs a check suite with one test case holding the given tests; returns the exit status. */
-int rt_run(const char *name, void (*add)(TCase *));
+/* Adds test t as a test case of its own (so CK_RUN_CASE=t runs it alone); no check timeout, ctest's
+ * applies. */
+#define rt_add(s, t) rt_add_case(s, #t, t, -1)
+#define rt_add_exit(s, t, status) rt_add_case(s, #t, t, status)
+void rt_add_case(Suite *s, const char *name, const TTest *t, int exit_status);
+/* Runs the suite that add fills; returns the exit status. */
+int rt_run(const char *name, void (*add)(Suite *));
 
 #endif

@@ -82,11 +82,11 @@ START_TEST(nontemporal_scope_leaves_hot_set_alone) {
 }
 END_TEST
 
-static void add(TCase *tc) {
-  tcase_add_test(tc, hot_set_survives_a_streaming_scan);
-  tcase_add_test(tc, dont_cache_scan_leaves_hot_set_alone);
-  tcase_add_test(tc, ordinary_scan_evicts_untouched_hot_set);
-  tcase_add_test(tc, nontemporal_scope_leaves_hot_set_alone);
+static void add(Suite *s) {
+  rt_add(s, hot_set_survives_a_streaming_scan);
+  rt_add(s, dont_cache_scan_leaves_hot_set_alone);
+  rt_add(s, ordinary_scan_evicts_untouched_hot_set);
+  rt_add(s, nontemporal_scope_leaves_hot_set_alone);
 }
 
 int main(void) { return rt_run("clock", add); }

@@ -72,10 +72,10 @@ START_TEST(freed_dirty_objects_are_not_written_back) {
 }
 END_TEST
 
-static void add(TCase *tc) {
-  tcase_add_test(tc, never_written_back_object_is_reused_at_once);
-  tcase_add_test(tc, free_releases_server_memory_and_ids);
-  tcase_add_test(tc, freed_dirty_objects_are_not_written_back);
+static void add(Suite *s) {
+  rt_add(s, never_written_back_object_is_reused_at_once);
+  rt_add(s, free_releases_server_memory_and_ids);
+  rt_add(s, freed_dirty_objects_are_not_written_back);
 }
 
 int main(void) { return rt_run("free", add); }

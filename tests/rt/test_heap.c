@@ -89,13 +89,13 @@ START_TEST(barrier_outside_scope_is_reported) {
 }
 END_TEST
 
-static void add(TCase *tc) {
-  tcase_add_test(tc, addresses_encode_class_and_id);
-  tcase_add_test(tc, barriers_are_identity_on_local_pointers);
-  tcase_add_test(tc, new_objects_read_zero_and_keep_writes);
-  tcase_add_test(tc, nested_scopes_publish_once);
-  tcase_add_test(tc, realloc_and_strdup_preserve_content);
-  tcase_add_exit_test(tc, barrier_outside_scope_is_reported, 1);
+static void add(Suite *s) {
+  rt_add(s, addresses_encode_class_and_id);
+  rt_add(s, barriers_are_identity_on_local_pointers);
+  rt_add(s, new_objects_read_zero_and_keep_writes);
+  rt_add(s, nested_scopes_publish_once);
+  rt_add(s, realloc_and_strdup_preserve_content);
+  rt_add_exit(s, barrier_outside_scope_is_reported, 1);
 }
 
 int main(void) { return rt_run("heap", add); }

@@ -93,10 +93,10 @@ START_TEST(libc_helpers_cross_boundaries) {
 }
 END_TEST
 
-static void add(TCase *tc) {
-  tcase_add_test(tc, pointer_arithmetic_spans_objects);
-  tcase_add_test(tc, straddling_struct_read_and_write);
-  tcase_add_test(tc, libc_helpers_cross_boundaries);
+static void add(Suite *s) {
+  rt_add(s, pointer_arithmetic_spans_objects);
+  rt_add(s, straddling_struct_read_and_write);
+  rt_add(s, libc_helpers_cross_boundaries);
 }
 
 int main(void) { return rt_run("large", add); }

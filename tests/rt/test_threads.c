@@ -19,9 +19,10 @@ static unsigned torn;
 static int bump(uint64_t *row, uint64_t expect) {
   far_scope_enter(10);
   uint64_t *p = far_write(row, WORDS * sizeof(uint64_t), 10);
-  int ok = p[0] == expect;
-  for (int i = 0; i < WORDS; i++) ok &= p[i] == p[0];
-  for (int i = 0; i < WORDS; i++) p[i] = p[0] + 1;
+  uint64_t v = p[0];
+  int ok = v == expect;
+  for (int i = 0; i < WORDS; i++) ok &= p[i] == v;
+  for (int i = 0; i < WORDS; i++) p[i] = v + 1;
   far_scope_exit();
   return ok;
 }
@@ -82,6 +83,6 @@ START_TEST(no_lost_or_torn_updates_under_evacuation) {
 }
 END_TEST
 
-static void add(TCase *tc) { tcase_add_test(tc, no_lost_or_torn_updates_under_evacuation); }
+static void add(Suite *s) { rt_add(s, no_lost_or_torn_updates_under_evacuation); }
 
 int main(void) { return rt_run("threads", add); }

@@ -20,6 +20,14 @@
 extern "C" {
 #endif
 
+/* The fast paths are inline everywhere (even at -O0) and also exported by libfarrt (rt/export.c), so
+ * a call the plugin's IR stage emits by name, or one the compiler declines to inline, still links. */
+#ifdef FAR_RT_DEFINE_INLINES
+#define FAR_INLINE
+#else
+#define FAR_INLINE extern inline __attribute__((gnu_inline, always_inline))
+#endif
+
 #define FAR_ADDR_TAG 0xFAull
 #define FAR_ADDR_CLASS_SHIFT 51
 #define FAR_ADDR_OFFSET_MASK ((1ull << FAR_ADDR_CLASS_SHIFT) - 1)
@@ -29,7 +37,8 @@ extern "C" {
 #define FAR_TABLE_ID_BITS 30
 #define FAR_TABLE_ID_MASK ((1ull << FAR_TABLE_ID_BITS) - 1)
 
-/* Object table entry. Present: local address in the low 48 bits plus FAR_E_PRESENT and flags.
+/* Object table entry. Present: FAR_E_PRESENT and flags, and in the low 48 bits the object's local
+ * address minus its far offset (id << class), modulo 2^48 (see far_access_).
  * Absent: 0 = data on the server; FAR_E_NOREMOTE alone = never written (reads as zeros). */
 #define FAR_E_PRESENT (1ull << 63)
 #define FAR_E_HOT (1ull << 62)        /* CLOCK reference bit */
@@ -74,49 +83,48 @@ static inline int far_is_far(const void *p) {
 /* ---- Out-of-line halves (called by the inline fast paths) ---- */
 void *far_read_slow(const void *addr, size_t size, unsigned site);
 void *far_write_slow(void *addr, size_t size, unsigned site);
-void far_mark_hot(uint64_t *entry, uint64_t e);
 struct far_scope_slot *far_thread_attach(void);
 void far_scope_wait_memory(void);
 void far_scope_exit_pending(void);
 
-/* Far address -> table entry index, or -1 for a non-far (or out-of-heap-class) address. */
-static inline long far_class_of_(uintptr_t a) {
+/* Far address -> size class, or -1 for a non-far (or out-of-heap-class) address. */
+FAR_INLINE long far_class_of_(uintptr_t a) {
   uintptr_t k = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
   return k <= FAR_HEAP_CLASS_MAX ? (long)k : -1;
 }
 
-/* The shared fast path: returns the local address, or NULL when the slow path is needed. need is
- * FAR_E_PRESENT for reads and FAR_E_PRESENT | FAR_E_DIRTY for writes. */
-static inline void *far_lookup_(uintptr_t a, size_t size, uint64_t need, long c) {
+/* The shared fast path; need is FAR_E_PRESENT for reads, FAR_E_PRESENT | FAR_E_DIRTY for writes.
+ * A present entry holds the object's local address minus its far offset (mod 2^48), so the local
+ * address of any byte is (entry + far offset) mod 2^48 with no per-class arithmetic. */
+FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint64_t need) {
+  uintptr_t a = (uintptr_t)addr;
+  uintptr_t c = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
+  if (c > FAR_HEAP_CLASS_MAX) return (void *)addr; /* not far */
   uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
   uintptr_t idm = (off >> c) & FAR_TABLE_ID_MASK;
-  uint64_t *slot = &far_table[((uintptr_t)c << FAR_TABLE_ID_BITS) + idm];
+  uint64_t *slot = &far_table[(c << FAR_TABLE_ID_BITS) + idm];
   uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  /* One branch: present (and dirty), not evacuating, inside one object, id in range, in a scope. */
-  if (__builtin_expect(((e & (need | FAR_E_EVAC)) ^ need) | (((off + size - 1) >> c) ^ idm) |
-                           (far_self.depth == 0), 0))
-    return NULL;
-  if (__builtin_expect(!(e & FAR_E_HOT), 0)) far_mark_hot(slot, e);
-  return (void *)((e & FAR_E_ADDR_MASK) + (off & ((1ull << c) - 1)));
+  /* One branch: present, hot (and dirty), not evacuating, inside one object, id in range, in a
+   * scope. Setting the CLOCK bit again after the evacuator cleared it is the slow path's job. */
+  if (__builtin_expect(((e & (need | FAR_E_HOT | FAR_E_EVAC)) ^ (need | FAR_E_HOT)) |
+                           (((off + size - 1) >> c) ^ idm) | (far_self.depth == 0), 0))
+    return (need & FAR_E_DIRTY) ? far_write_slow((void *)addr, size, site) : far_read_slow(addr, size, site);
+#ifdef FAR_COUNT_FAST_BARRIERS /* off by default: a counter in the fast path roughly doubles its cost */
+  if (need & FAR_E_DIRTY) FAR_STAT_INC(barrier_fast_write);
+  else FAR_STAT_INC(barrier_fast_read);
+#endif
+  return (void *)((e + off) & FAR_E_ADDR_MASK);
 }
 
 /* Local address for reading [addr, addr+size). Valid until the enclosing scope exits. Must be called
  * inside a scope when addr is far (the slow path stops the program with a message otherwise). */
-static inline void *far_read(const void *addr, size_t size, unsigned site) {
-  uintptr_t a = (uintptr_t)addr;
-  long c = far_class_of_(a);
-  if (c < 0) return (void *)addr;
-  void *p = far_lookup_(a, size, FAR_E_PRESENT, c);
-  return p ? p : far_read_slow(addr, size, site);
+FAR_INLINE void *far_read(const void *addr, size_t size, unsigned site) {
+  return far_access_(addr, size, site, FAR_E_PRESENT);
 }
 
 /* Local address for writing (and reading) [addr, addr+size); marks the object dirty. */
-static inline void *far_write(void *addr, size_t size, unsigned site) {
-  uintptr_t a = (uintptr_t)addr;
-  long c = far_class_of_(a);
-  if (c < 0) return addr;
-  void *p = far_lookup_(a, size, FAR_E_PRESENT | FAR_E_DIRTY, c);
-  return p ? p : far_write_slow(addr, size, site);
+FAR_INLINE void *far_write(void *addr, size_t size, unsigned site) {
+  return far_access_(addr, size, site, FAR_E_PRESENT | FAR_E_DIRTY);
 }
 
 /* Don't-cache variants: a miss places the object in the non-temporal region, evacuated first. */
@@ -127,7 +135,7 @@ void *far_write_nt(void *addr, size_t size, unsigned site);
 /* Opens a scope (nestable). Only the outermost entry publishes the global epoch in this thread's own
  * cache line; it re-reads the epoch after publishing so that an evacuator advancing it concurrently
  * either sees this thread or this thread sees the new epoch (see docs/runtime.md). */
-static inline void far_scope_enter(unsigned site) {
+FAR_INLINE void far_scope_enter(unsigned site) {
   struct far_thread *t = &far_self;
   if (t->depth++ != 0) return;
   struct far_scope_slot *s = t->slot;
@@ -139,7 +147,7 @@ static inline void far_scope_enter(unsigned site) {
       e = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED);
       continue;
     }
-    __atomic_store_n(&s->epoch, e, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->epoch, e, __ATOMIC_RELEASE); /* a plain store on x86 */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     uint64_t again = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED);
     if (again == e) break;
@@ -152,7 +160,7 @@ static inline void far_scope_enter(unsigned site) {
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static inline void far_scope_exit(void) {
+FAR_INLINE void far_scope_exit(void) {
   struct far_thread *t = &far_self;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   if (t->depth == 1 && __builtin_expect(t->pending != 0, 0)) far_scope_exit_pending();
