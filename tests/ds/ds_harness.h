@@ -27,6 +27,15 @@ static inline struct far_stats_counters ds_counters(void) { return far_stats().c
  * for calls that fail before reaching the runtime: the child has none of the parent's threads. */
 void ds_expect_abort(void (*fn)(void *), void *arg, const char *message);
 
+/* Adds test fn to s as a case of its own, so CK_RUN_CASE=<test name> runs just that test. */
+#define DS_ADD_TEST(s, fn)                                                                       \
+  do {                                                                                           \
+    TCase *tc_ = tcase_create(#fn);                                                              \
+    tcase_set_timeout(tc_, 0);                                                                   \
+    tcase_add_test(tc_, fn);                                                                     \
+    suite_add_tcase((s), tc_);                                                                   \
+  } while (0)
+
 /* Runs every test of s in this process and returns the exit status. */
 int ds_run_suite(Suite *s);
 

@@ -195,7 +195,7 @@ START_TEST(list_insert_and_erase_in_the_middle_match_a_model) {
   struct model m = {malloc(100000 * sizeof(uint32_t)), 0};
   uint64_t rng = 99;
   uint32_t x;
-  for (int op = 0; op < 30000; op++) {
+  for (int op = 0; op < 8000; op++) {
     uint32_t val = (uint32_t)ds_rand(&rng);
     unsigned kind = (unsigned)(ds_rand(&rng) % 10);
     if (kind < 2) {
@@ -355,15 +355,12 @@ END_TEST
 
 static Suite *suite(void) {
   Suite *s = suite_create("ds_lists");
-  TCase *tc = tcase_create("lists");
-  tcase_set_timeout(tc, 0);
-  tcase_add_test(tc, queue_of_eight_times_local_memory_is_fifo);
-  tcase_add_test(tc, stack_of_eight_times_local_memory_is_lifo);
-  tcase_add_test(tc, list_of_eight_times_local_memory_keeps_order_both_ways);
-  tcase_add_test(tc, list_insert_and_erase_in_the_middle_match_a_model);
-  tcase_add_test(tc, stack_and_queue_interleaved_with_for_each);
-  tcase_add_test(tc, iterator_misuse_aborts_with_a_message);
-  suite_add_tcase(s, tc);
+  DS_ADD_TEST(s, queue_of_eight_times_local_memory_is_fifo);
+  DS_ADD_TEST(s, stack_of_eight_times_local_memory_is_lifo);
+  DS_ADD_TEST(s, list_of_eight_times_local_memory_keeps_order_both_ways);
+  DS_ADD_TEST(s, list_insert_and_erase_in_the_middle_match_a_model);
+  DS_ADD_TEST(s, stack_and_queue_interleaved_with_for_each);
+  DS_ADD_TEST(s, iterator_misuse_aborts_with_a_message);
   return s;
 }
 

@@ -332,13 +332,15 @@ static inline int fards_seq_iter_next(struct fards_seq_iter *it, void *out, stru
   FARDS_API T name##_get_mode_(name *v, size_t i, int mode, const char *fn) {                     \
     T x;                                                                                         \
     fards_seq_check(&v->seq, i, fn);                                                             \
-    fards_seq_observe(&v->seq, i, name##_geom_());                                               \
+    if (mode == FARDS_CACHE)                                                                     \
+      fards_seq_observe(&v->seq, i, name##_geom_());                                             \
     fards_load(&x, fards_seq_addr(&v->seq, i, name##_geom_()), sizeof(T), FARDS_SITE_SEQ, mode); \
     return x;                                                                                    \
   }                                                                                              \
   FARDS_API void name##_set_mode_(name *v, size_t i, T x, int mode, const char *fn) {             \
     fards_seq_check(&v->seq, i, fn);                                                             \
-    fards_seq_observe(&v->seq, i, name##_geom_());                                               \
+    if (mode == FARDS_CACHE)                                                                     \
+      fards_seq_observe(&v->seq, i, name##_geom_());                                             \
     fards_store(fards_seq_addr(&v->seq, i, name##_geom_()), &x, sizeof(T), FARDS_SITE_SEQ, mode); \
   }                                                                                              \
   FARDS_API T name##_get(name *v, size_t i) {                                                     \
