@@ -12,14 +12,14 @@
 typedef struct far_net far_net;
 
 typedef struct far_net_config {
-  const char *servers;       /* "host:port[,host:port...]" */
+  const char *servers;       /* "host:port[,host:port...]" ("[v6addr]:port" too), at most 64 */
   const char *token;         /* NULL: none */
-  unsigned conns_per_server; /* 0: default */
-  unsigned spin_us;          /* how long a waiter spins before sleeping; 0: default */
+  unsigned conns_per_server; /* 0: default (2); at most 64 */
+  unsigned spin_us;          /* how long a waiter polls the sockets before sleeping; 0: default (100) */
 } far_net_config;
 
-/* Connects to every server and says hello. On failure returns NULL and writes a message naming the
- * server into err. */
+/* Connects to every server and says hello (all connections share one random session key, hence one
+ * namespace per server). On failure returns NULL and writes a message naming the server into err. */
 far_net *far_net_open(const far_net_config *cfg, char *err, size_t errlen);
 /* Waits for what is in flight, says bye, closes. */
 void far_net_close(far_net *net);
