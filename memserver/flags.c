@@ -24,7 +24,7 @@ static const char usage[] =
     "  --capacity SIZE      cap on stored objects, all clients together, e.g. 512M, 8G (default: half of RAM)\n"
     "  --token-file PATH    clients must present this file's content (trailing newline removed)\n"
     "  --threads N          worker threads (default: half the CPUs, at least 1)\n"
-    "  --spin-us N          microseconds a worker busy-polls after activity before blocking (default 100)\n"
+    "  --spin-us N          most microseconds a worker busy-polls after activity before blocking (default 100)\n"
     "  --idle-timeout SECS  drop peers stalled this long: partial frame, no hello, unread replies (default 10)\n"
     "  --max-conns N        most client connections at once; more are closed at once (default 1024)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"

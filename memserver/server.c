@@ -1,6 +1,6 @@
 /* The listening socket, the worker threads and shutdown. Each worker runs its own epoll loop over
  * the connections it accepted; all of them watch the listening socket (EPOLLEXCLUSIVE wakes one).
- * After any activity a worker busy-polls (epoll_wait with no timeout) for --spin-us before it
+ * After any activity a worker busy-polls (epoll_wait with no timeout) for a while before it
  * blocks: on virtual machines waking a blocked thread costs several times a loopback round trip.
  * SIGTERM/SIGINT make the main thread signal the workers through an eventfd; they stop accepting,
  * send what is queued and close. */
@@ -79,29 +79,61 @@ static void check_idle(worker *w, uint64_t now) {
   }
 }
 
+/* How long to keep busy-polling after activity: up to --spin-us, halved each time a spin ends in
+ * vain, doubled each time a request arrives during one. A client that sends its next request
+ * right after each reply keeps the full budget; one that pauses longer than the budget stops
+ * paying for a spin that never catches anything (but still a short one, so it can recover). */
+#define SPIN_FLOOR_NS 10000ull
+
+typedef struct spin_budget {
+  uint64_t min_ns, max_ns, cur_ns;
+} spin_budget;
+
+static spin_budget spin_init(unsigned spin_us) {
+  uint64_t max = (uint64_t)spin_us * 1000;
+  return (spin_budget){max < SPIN_FLOOR_NS ? max : SPIN_FLOOR_NS, max, max};
+}
+
+static void spin_adjust(spin_budget *s, int caught) {
+  uint64_t next = caught ? s->cur_ns * 2 : s->cur_ns / 2;
+  s->cur_ns = next > s->max_ns ? s->max_ns : next < s->min_ns ? s->min_ns : next;
+}
+
+static void handle(worker *w, struct epoll_event *ev, uint64_t now, uint64_t *accept_paused_until) {
+  server *srv = w->srv;
+  if (ev->data.ptr == &srv->listen_fd) {
+    if (accept_clients(w)) {
+      epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
+      *accept_paused_until = now + ACCEPT_PAUSE_NS;
+    }
+  } else if (ev->data.ptr != &srv->stop_fd) {
+    conn_service(ev->data.ptr);
+  }
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   server *srv = w->srv;
   struct epoll_event evs[EVENTS_PER_WAIT];
-  uint64_t spin_ns = (uint64_t)srv->cfg->spin_us * 1000;
-  uint64_t now = now_ns(), last_active = now, last_tick = now, accept_paused_until = 0;
+  spin_budget spin = spin_init(srv->cfg->spin_us);
+  uint64_t now = now_ns(), last_active = 0, last_tick = now, accept_paused_until = 0;
+  int was_spinning = 0;
   while (!atomic_load_explicit(&srv->stopping, memory_order_relaxed)) {
-    int n = epoll_wait(w->epoll_fd, evs, EVENTS_PER_WAIT, now - last_active < spin_ns ? 0 : TICK_MS);
+    int spinning = last_active && now - last_active < spin.cur_ns;
+    if (was_spinning && !spinning)
+      spin_adjust(&spin, 0);
+    was_spinning = spinning;
+    int n = epoll_wait(w->epoll_fd, evs, EVENTS_PER_WAIT, spinning ? 0 : TICK_MS);
     now = now_ns();
-    if (n > 0)
+    if (n > 0) {
+      if (spinning)
+        spin_adjust(&spin, 1);
       last_active = now;
-    for (int i = 0; i < n; i++) {
-      if (evs[i].data.ptr == &srv->listen_fd) {
-        if (accept_clients(w)) {
-          epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
-          accept_paused_until = now + ACCEPT_PAUSE_NS;
-        }
-      } else if (evs[i].data.ptr != &srv->stop_fd) {
-        conn_service(evs[i].data.ptr);
-      }
     }
+    for (int i = 0; i < n; i++)
+      handle(w, &evs[i], now, &accept_paused_until);
     if (now - last_tick >= TICK_MS * 1000000ull) {
-      last_tick = now;
+      last_tick = now = now_ns();
       check_idle(w, now);
       if (accept_paused_until && now >= accept_paused_until) {
         accept_paused_until = 0;
