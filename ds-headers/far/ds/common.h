@@ -68,14 +68,15 @@ static inline void fards_prefetch(const void *far, size_t len) {
  * scan does not push the program's hot objects out of local memory. */
 enum fards_mode { FARDS_CACHE = 0, FARDS_NOCACHE = 1 };
 
-/* Don't-cache accesses pass site 0: the runtime's per-site stride prefetcher would otherwise follow a
- * don't-cache scan and bring what lies ahead of it into the ordinary cache. */
+/* The runtime's stride prefetcher follows don't-cache misses too, into its non-temporal region;
+ * the structures' own prefetches (far_prefetch) would land in the ordinary cache, so don't-cache
+ * streams leave prefetching to the runtime. */
 static inline const void *fards_read(const void *far, size_t n, unsigned site, int mode) {
-  return mode == FARDS_NOCACHE ? far_read_nt(far, n, 0) : far_read(far, n, site);
+  return mode == FARDS_NOCACHE ? far_read_nt(far, n, site) : far_read(far, n, site);
 }
 
 static inline void *fards_write(void *far, size_t n, unsigned site, int mode) {
-  return mode == FARDS_NOCACHE ? far_write_nt(far, n, 0) : far_write(far, n, site);
+  return mode == FARDS_NOCACHE ? far_write_nt(far, n, site) : far_write(far, n, site);
 }
 
 /* Copies n bytes from far memory into local dst inside a scope of its own. */
