@@ -44,7 +44,6 @@ void far_evac_kick(void) {
 struct round {
   struct far_region *victims[MAX_VICTIMS];
   size_t nvictims;
-  bool rescued[MAX_VICTIMS];
   far_io *ios;   /* dirty cold objects to write back */
   size_t nios, cap;
   uint64_t evacuated;
@@ -88,7 +87,7 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
 }
 
 /* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions
- * are kept while their copies leave a region of the budget free; don't-cache regions keep nothing. */
+ * are kept while their copies fit in the budget; don't-cache regions keep nothing. */
 static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool keep) {
   uint64_t *slot = far_entry(cls, id);
   far_entry_lock(cls, id);
@@ -98,8 +97,7 @@ static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool ke
     /* freed or moved by a mutator: nothing left here */
   } else if (!(e & FAR_E_EVAC)) {
     ok = false;
-  } else if (keep && (e & FAR_E_HOT) &&
-             far_local_bytes() + ((size_t)1 << cls) + far_region_size() < far_rt.budget) {
+  } else if (keep && (e & FAR_E_HOT) && far_local_bytes() + ((size_t)1 << cls) <= far_rt.budget) {
     struct far_region *dst;
     char *q = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &dst);
     memcpy(q, p, (size_t)1 << cls);
@@ -152,20 +150,21 @@ static bool one_round(void) {
   for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
   far_epoch_sync();
   for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
+  /* One victim at a time, so each released region makes room for the next one's hot copies. */
   for (size_t v = 0; v < rd.nvictims; v++) {
     struct far_region *r = rd.victims[v];
+    bool rescued = false;
     size_t off = 0;
     for (uint32_t i = 0; i < r->nobj; i++) {
       unsigned cls;
       uint64_t id;
       char *p = object_at(r, i, &off, &cls, &id);
-      if (!settle(&rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rd.rescued[v] = true;
+      if (!settle(&rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rescued = true;
     }
-  }
-  write_back(&rd);
-  for (size_t v = 0; v < rd.nvictims; v++) {
-    if (rd.rescued[v]) far_cache_requeue(rd.victims[v]);
-    else far_cache_release(rd.victims[v]);
+    write_back(&rd);
+    rd.nios = 0;
+    if (rescued) far_cache_requeue(r);
+    else far_cache_release(r);
   }
   free(rd.ios);
   atomic_fetch_add(&rounds, 1);

@@ -17,22 +17,25 @@ static size_t span_back(const char *end, size_t n) {
 
 static size_t piece(const void *a, const void *b, size_t n) { return far_span(a, far_span(b, n)); }
 
-void *far_memcpy(void *dst, const void *src, size_t n) {
+/* Copies n bytes front to back in pieces with op (memcpy, or memmove when a piece may overlap). */
+static void *copy_forward(void *dst, const void *src, size_t n, void *(*op)(void *, const void *, size_t)) {
   char *d = dst;
   const char *s = src;
   while (n) {
     size_t k = piece(d, s, n);
     far_scope_enter(0);
-    memcpy(far_write(d, k, 0), far_read(s, k, 0), k);
+    op(far_write(d, k, 0), far_read(s, k, 0), k);
     far_scope_exit();
     d += k, s += k, n -= k;
   }
   return dst;
 }
 
+void *far_memcpy(void *dst, const void *src, size_t n) { return copy_forward(dst, src, n, memcpy); }
+
 void *far_memmove(void *dst, const void *src, size_t n) {
   if ((uintptr_t)dst <= (uintptr_t)src || (uintptr_t)dst >= (uintptr_t)src + n)
-    return far_memcpy(dst, src, n); /* forward copy is safe */
+    return copy_forward(dst, src, n, memmove); /* front to back is safe */
   char *d = (char *)dst + n;
   const char *s = (const char *)src + n;
   while (n) {
