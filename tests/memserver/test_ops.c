@@ -222,6 +222,24 @@ START_TEST(sessions_are_isolated) {
 }
 END_TEST
 
+START_TEST(serves_without_busy_polling) {
+  const char *flags[] = {"--spin-us", "0", NULL};
+  tclient c;
+  uint8_t data[128], back[128];
+  uint32_t stored;
+  farmemd_start(&srv, flags);
+  tc_open_session(&c, srv.port, key_a);
+  for (unsigned i = 0; i < 200; i++) {
+    fill(data, sizeof data, i);
+    ck_assert_int_eq(tc_write(&c, 7, i, data, sizeof data), FAR_OK);
+    ck_assert_int_eq(tc_read(&c, 7, i, back, &stored), FAR_OK);
+    ck_assert(stored == sizeof data && memcmp(back, data, sizeof data) == 0);
+  }
+  tc_close(&c);
+  stop();
+}
+END_TEST
+
 START_TEST(capacity_limit_gives_enospc_and_server_keeps_working) {
   /* 4 KiB objects are charged 4096 + 32 bytes: 15 fit in 64 KiB, the 16th does not */
   const char *flags[] = {"--capacity", "64K", NULL};
@@ -277,6 +295,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, pipelined_requests_answered_by_id);
   tcase_add_test(tc, many_clients_and_threads);
   tcase_add_test(tc, sessions_are_isolated);
+  tcase_add_test(tc, serves_without_busy_polling);
   tcase_add_test(tc, capacity_limit_gives_enospc_and_server_keeps_working);
   suite_add_tcase(s, tc);
   return farmemd_test_main(argc, argv, s);
