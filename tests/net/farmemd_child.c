@@ -49,6 +49,7 @@ int farmemd_child_start(farmemd_child *c, const char *path, const char *const *f
                         char *err, size_t errlen) {
   int out[2];
   if (pipe(out) != 0) return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+  snprintf(c->log_path, sizeof c->log_path, "%s", log_path ? log_path : "");
   c->pid = fork();
   if (c->pid == 0) exec_child(path, flags, out[1], log_path);
   close(out[1]);

@@ -11,6 +11,7 @@ typedef struct farmemd_child {
   pid_t pid;
   char addr[64]; /* "127.0.0.1:PORT", as printed by the server */
   int port;
+  char log_path[128]; /* where its stderr goes ("" when inherited) */
 } farmemd_child;
 
 /* Starts `path --port 0 [flags...]` (flags NULL-terminated, may be NULL) with its stderr going to

@@ -8,9 +8,16 @@
 const char *farmemd_path;
 
 void start_server(farmemd_child *c, const char *const *flags) {
+  static int started;
   char err[256], log[64];
-  snprintf(log, sizeof log, "/tmp/farmemd-nettest-%d.log", (int)getpid());
+  snprintf(log, sizeof log, "/tmp/farmemd-nettest-%d-%d.log", (int)getpid(), started++);
   ck_assert_msg(farmemd_child_start(c, farmemd_path, flags, log, err, sizeof err) == 0, "%s", err);
+}
+
+int stop_server(farmemd_child *c, int sig) {
+  int status = farmemd_child_stop(c, sig);
+  unlink(c->log_path);
+  return status;
 }
 
 far_net *open_client(const char *servers) {
@@ -24,6 +31,15 @@ far_net *open_client(const char *servers) {
 void pattern(void *buf, unsigned cls, uint64_t id, unsigned salt) {
   unsigned char *p = buf;
   for (size_t i = 0; i < (1u << cls); i++) p[i] = (unsigned char)(id * 131 + i * 7 + cls + salt * 17 + 1);
+}
+
+int log_count(const farmemd_child *c, const char *needle) {
+  FILE *f = fopen(c->log_path, "r");
+  char line[1024];
+  int n = 0;
+  while (f && fgets(line, sizeof line, f)) n += strstr(line, needle) != NULL;
+  if (f) fclose(f);
+  return n;
 }
 
 int is_zero(const void *buf, size_t len) {

@@ -11,6 +11,10 @@ extern const char *farmemd_path;
 
 /* Starts farmemd with extra flags (NULL-terminated, may be NULL); its log goes to a temp file. */
 void start_server(farmemd_child *c, const char *const *flags);
+/* Stops it (farmemd_child_stop) and removes its log. */
+int stop_server(farmemd_child *c, int sig);
+/* Lines of the server's log that contain needle. */
+int log_count(const farmemd_child *c, const char *needle);
 /* Opens a client on servers ("host:port[,...]"), failing the test with the client's message. */
 far_net *open_client(const char *servers);
 /* Fills buf (2^cls bytes) with a pattern derived from (cls, id, salt). */

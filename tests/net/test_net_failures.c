@@ -62,7 +62,7 @@ START_TEST(wrong_token_is_refused) {
   unsigned char buf[16] = {1};
   ck_assert_int_eq(far_net_write(net, 4, 0, buf, 16), FAR_OK);
   far_net_close(net);
-  farmemd_child_stop(&srv, SIGTERM);
+  stop_server(&srv, SIGTERM);
   unlink(path);
 }
 END_TEST
@@ -129,7 +129,7 @@ START_TEST(server_killed_mid_run) {
   far_net_error(net, err, sizeof err);
   ck_assert_msg(strstr(err, srv.addr) != NULL, "error does not name the server: %s", err);
   far_net_close(net);
-  farmemd_child_stop(&srv, SIGKILL);
+  stop_server(&srv, SIGKILL);
 }
 END_TEST
 

@@ -18,7 +18,7 @@ static void setup(void) {
 
 static void teardown(void) {
   far_net_close(net);
-  ck_assert_int_eq(farmemd_child_stop(&srv, SIGTERM), 0);
+  ck_assert_int_eq(stop_server(&srv, SIGTERM), 0);
 }
 
 START_TEST(read_never_written_is_zeros) {
@@ -226,6 +226,20 @@ START_TEST(two_clients_are_isolated) {
 }
 END_TEST
 
+START_TEST(close_says_bye_on_every_connection) {
+  far_net *c = open_client(srv.addr);
+  unsigned char buf[64] = {7};
+  far_io io = {.cls = 6, .id = 3, .buf = buf, .len = sizeof buf};
+  far_ticket t;
+  ck_assert_int_eq(far_net_writev(c, &io, 1, &t, NULL, NULL), FAR_OK);
+  int before = log_count(&srv, "said bye");
+  far_net_close(c); /* flushes the write, then says bye */
+  for (int i = 0; i < 500 && log_count(&srv, "said bye") < before + 2; i++) nanosleep(&(struct timespec){0, 10000000}, NULL);
+  ck_assert_int_eq(log_count(&srv, "said bye"), before + 2);
+  ck_assert_int_eq(log_count(&srv, "warn:") + log_count(&srv, "error:"), 0);
+}
+END_TEST
+
 START_TEST(capacity_limit_is_enospc) {
   farmemd_child small;
   const char *flags[] = {"--capacity", "1M", NULL};
@@ -247,7 +261,7 @@ START_TEST(capacity_limit_is_enospc) {
   ck_assert_int_eq(far_ticket_wait(c, &t), FAR_ENOSPC);
   ck_assert_int_eq(io.status, FAR_ENOSPC);
   far_net_close(c);
-  farmemd_child_stop(&small, SIGTERM);
+  stop_server(&small, SIGTERM);
 }
 END_TEST
 
@@ -284,7 +298,7 @@ START_TEST(sharding_over_two_servers) {
   free(ios);
   free(bufs);
   far_net_close(c);
-  farmemd_child_stop(&second, SIGTERM);
+  stop_server(&second, SIGTERM);
 }
 END_TEST
 
@@ -305,6 +319,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, empty_batch_completes);
   tcase_add_test(tc, invalid_arguments_are_refused_locally);
   tcase_add_test(tc, two_clients_are_isolated);
+  tcase_add_test(tc, close_says_bye_on_every_connection);
   tcase_add_test(tc, capacity_limit_is_enospc);
   tcase_add_test(tc, sharding_over_two_servers);
   suite_add_tcase(s, tc);

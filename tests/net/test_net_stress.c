@@ -73,7 +73,7 @@ START_TEST(threads_sync_and_async_verified) {
   ck_assert_int_eq(stat_value(text, "ns_objects", 0), THREADS * BATCH);
   free(text);
   far_net_close(net);
-  ck_assert_int_eq(farmemd_child_stop(&srv, SIGTERM), 0);
+  ck_assert_int_eq(stop_server(&srv, SIGTERM), 0);
 }
 END_TEST
 
