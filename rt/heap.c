@@ -127,14 +127,22 @@ char *far_strdup(const char *s) {
   return d;
 }
 
-/* Drops an object's local copy; returns true when the server may hold data for it. */
+/* An object the evacuator may be writing back right now: it has finished waiting for scopes (only
+ * then does it write), and its round has not let go of the object yet. */
+static bool write_back_pending(unsigned cls, uint64_t id, uint64_t e) {
+  if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) != (FAR_E_PRESENT | FAR_E_EVAC)) return false;
+  return atomic_load(&far_region_of(far_entry_local(e, cls, id))->synced);
+}
+
+/* Drops an object's local copy; returns true when the server may hold data for it. Waits for a
+ * prefetch landing in it or a write-back of it in flight, so the server's FREE comes after them. */
 static bool drop_object(unsigned cls, uint64_t id) {
   uint64_t *slot = far_entry(cls, id);
   unsigned spins = 0;
   for (;;) {
     far_entry_lock(cls, id);
     uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    if (e & FAR_E_FETCHING) { /* a prefetch is landing: let it finish */
+    if ((e & FAR_E_FETCHING) || write_back_pending(cls, id, e)) {
       far_entry_unlock(cls, id);
       far_relax(&spins);
       continue;
@@ -190,7 +198,11 @@ bool far_heap_frees_waiting(void) {
   return atomic_load_explicit(&queued, memory_order_relaxed) >= FREE_BATCH;
 }
 
+/* Serialised, so a caller returns only after every free queued before it reached the server, even
+ * those another thread (the evacuator) had taken. */
 void far_heap_flush_frees(void) {
+  static pthread_mutex_t flushing = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&flushing);
   pthread_mutex_lock(&pending_lock);
   struct far_run *batch = pending;
   size_t n = npending;
@@ -204,4 +216,5 @@ void far_heap_flush_frees(void) {
     release_ids(batch[i].cls, batch[i].start, batch[i].count);
   }
   free(batch);
+  pthread_mutex_unlock(&flushing);
 }

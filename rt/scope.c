@@ -88,7 +88,7 @@ void far_epoch_sync(void) {
       uint64_t e = __atomic_load_n(&slots[i].epoch, __ATOMIC_ACQUIRE);
       if (e == 0 || e >= next) break;
       if (!start) start = now_ns();
-      site = slots[i].site;
+      site = __atomic_load_n(&slots[i].site, __ATOMIC_RELAXED);
       far_relax(&spins);
     }
     if (start) far_stats_set_evac_wait_site(site, now_ns() - start);

@@ -68,7 +68,7 @@ START_TEST(no_lost_or_torn_updates_under_evacuation) {
   rt_budget(stress ? "16M" : "4M");
   own_per_thread = stress ? 16384 : 4096;  /* 2 MiB per thread: 8 MiB in all, twice the budget */
   shared_count = stress ? 8192 : 2048;     /* another 1 MiB, contended */
-  ops_per_thread = stress ? 2000000 : 40000;
+  ops_per_thread = stress ? 2000000 : 25000;
   for (size_t t = 0; t < THREADS; t++) own[t] = rows(own_per_thread, &own_shadow[t]);
   shared = rows(shared_count, &shared_shadow);
   pthread_t th[THREADS];

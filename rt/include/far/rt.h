@@ -153,7 +153,7 @@ FAR_INLINE void far_scope_enter(unsigned site) {
     if (again == e) break;
     e = again;
   }
-  s->site = site;
+  __atomic_store_n(&s->site, site, __ATOMIC_RELAXED);
 #if defined(__SANITIZE_THREAD__) || (defined(__has_feature) && __has_feature(thread_sanitizer))
   __atomic_thread_fence(__ATOMIC_SEQ_CST); /* TSan does not model membarrier */
 #endif
