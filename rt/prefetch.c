@@ -4,7 +4,8 @@
  * batch. The first use of a prefetched object (seen by far_mark_hot or the slow path) slides the
  * window on, so a sequential scan keeps missing only at its start. far_prefetch(addr, len) fetches a
  * range on request. Prefetched objects land in the prefetching thread's region; the region is not
- * evacuated while their data is still arriving. */
+ * evacuated while their data is still arriving. Stride prefetches stop while local usage is above
+ * the blocking threshold; far_prefetch goes on up to the budget itself (the program asked). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,9 +66,9 @@ static void claim(struct batch *b, unsigned cls, uint64_t id, int kind) {
 }
 
 /* Prefetches the objects covering from, from + step, ... (count addresses, at most WINDOW_OBJECTS
- * objects); returns the last address covered. */
-static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind) {
-  if (far_local_bytes() >= far_evac_start_bytes()) return from - step; /* no room to spare */
+ * objects) unless local usage is at limit; returns the last address covered. */
+static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind, size_t limit) {
+  if (far_local_bytes() >= limit) return from - step; /* no room to spare */
   struct batch *b = malloc(sizeof *b + WINDOW_OBJECTS * (sizeof(far_io) + sizeof(struct far_region *)));
   if (!b) return from;
   b->regions = (struct far_region **)(b->ios + WINDOW_OBJECTS);
@@ -102,7 +103,7 @@ static void extend(struct stream *s, uintptr_t a) {
   uintptr_t target = a + step * (intptr_t)window;
   size_t count = (size_t)((intptr_t)(target - start) / step) + 1;
   if ((intptr_t)(target - start) / step < 0) return;
-  s->ahead = issue(start, step, count, s->kind);
+  s->ahead = issue(start, step, count, s->kind, far_evac_block_bytes());
 }
 
 void far_prefetch_miss(unsigned site, uintptr_t a, int kind) {
@@ -138,7 +139,7 @@ void far_prefetch(const void *addr, size_t len) {
   a -= far_addr_within(a);
   while (a < end) {
     size_t count = (end - a + obj - 1) / obj;
-    uintptr_t last = issue(a, (intptr_t)obj, count, FAR_REGION_NORMAL);
+    uintptr_t last = issue(a, (intptr_t)obj, count, FAR_REGION_NORMAL, far_rt.budget);
     if (last < a) return; /* nothing could be issued */
     a = last + obj;
   }
