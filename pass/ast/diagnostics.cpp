@@ -16,11 +16,12 @@ bool isInteropFunction(llvm::StringRef name) {
       // far-aware versions in the runtime or in libfarinterop
       "memcpy", "memmove", "memset", "memcmp", "strlen", "strcmp", "strncmp", "strcpy", "strncpy",
       "strchr", "strrchr", "strstr", "memchr", "strcat", "strncat", "strdup", "strndup", "free",
-      "realloc", "fread", "fwrite", "fgets", "qsort", "bsearch",
+      "realloc", "fread", "fwrite", "fgets", "qsort", "bsearch", "strtol", "strtoul", "strtoll",
+      "strtoull", "strtod", "strtof",
       // bounce buffers for string / scalar arguments
-      "printf", "fprintf", "dprintf", "snprintf", "scanf", "fscanf", "sscanf", "puts",
+      "printf", "fprintf", "dprintf", "snprintf", "sprintf", "scanf", "fscanf", "sscanf", "puts",
       "fputs", "atoi", "atol", "atoll", "atof", "fopen", "perror", "getenv", "strcasecmp",
-      "strncasecmp", "strspn", "strcspn", "remove", "rename", "system", "access", "strtok"};
+      "strncasecmp", "strspn", "strcspn", "remove", "rename", "system", "access"};
   return handled.contains(name);
 }
 

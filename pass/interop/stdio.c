@@ -4,6 +4,7 @@
 #include <far/interop.h>
 #include <far/rt.h>
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,4 +47,22 @@ char *farcc_fgets(char *s, int n, FILE *f) {
   if (got) far_memcpy(s, buf, strlen(buf) + 1);
   free(buf);
   return got ? s : NULL;
+}
+
+/* sprintf into a far buffer: formatted locally (the plugin has already bounced far %s
+ * arguments), then copied with its terminator. */
+int farcc_sprintf(char *dst, const char *format, ...) {
+  va_list args, again;
+  va_start(args, format);
+  va_copy(again, args);
+  int n = vsnprintf(NULL, 0, format, args);
+  va_end(args);
+  if (n >= 0) {
+    char *local = farcc_xmalloc((size_t)n + 1);
+    vsnprintf(local, (size_t)n + 1, format, again);
+    far_memcpy(dst, local, (size_t)n + 1);
+    free(local);
+  }
+  va_end(again);
+  return n;
 }

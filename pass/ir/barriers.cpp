@@ -26,7 +26,7 @@ public:
   void emit(Region &region) {
     entered = nullptr;
     for (Group &group : region.groups) emitGroup(group);
-    closeScope(region.last->getNextNode());
+    closeScope(region.last);
   }
 
 private:
@@ -41,8 +41,9 @@ private:
     Value *isFar = api.isFar(head, start);
     BasicBlock *headBlock = first->getParent();
     Instruction *slowEnd = SplitBlockAndInsertIfThen(isFar, first, false);
-    openScope(slowEnd, site);
+    openScope(slowEnd, site, first->getDebugLoc());
     IRBuilder<> slow(slowEnd);
+    slow.SetCurrentDebugLocation(first->getDebugLoc());
     Value *local = slow.CreateCall(api.barrier(group.write, group.nontemporal),
                                    {start, slow.getInt64(group.hi - group.lo), slow.getInt32(site)},
                                    "far.local");
@@ -55,18 +56,23 @@ private:
   }
 
   // Inside the far branch: enter the region's scope unless an earlier group already did.
-  void openScope(Instruction *slowEnd, unsigned site) {
+  // Calls get the debug location of the access they serve (the inliner requires one).
+  void openScope(Instruction *slowEnd, unsigned site, const DebugLoc &where) {
     Instruction *enterAt = slowEnd;
     if (entered) {
       IRBuilder<> builder(slowEnd);
       enterAt = SplitBlockAndInsertIfThen(builder.CreateNot(entered), slowEnd, false);
     }
-    IRBuilder<>(enterAt).CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
+    IRBuilder<> builder(enterAt);
+    builder.SetCurrentDebugLocation(where);
+    builder.CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
   }
 
-  void closeScope(Instruction *after) {
-    Instruction *exitAt = SplitBlockAndInsertIfThen(entered, after, false);
-    IRBuilder<>(exitAt).CreateCall(api.scopeExit);
+  void closeScope(Instruction *last) {
+    Instruction *exitAt = SplitBlockAndInsertIfThen(entered, last->getNextNode(), false);
+    IRBuilder<> builder(exitAt);
+    builder.SetCurrentDebugLocation(last->getDebugLoc());
+    builder.CreateCall(api.scopeExit);
   }
 
   void redirect(Access &access, Value *address, int64_t lo) {

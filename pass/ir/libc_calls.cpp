@@ -33,7 +33,9 @@ const StringMap<StringRef> &redirects() {
       {"strrchr", "farcc_strrchr"}, {"strstr", "farcc_strstr"},     {"memchr", "farcc_memchr"},
       {"strcat", "farcc_strcat"},   {"strncat", "farcc_strncat"},   {"strdup", "farcc_strdup"},
       {"strndup", "farcc_strndup"}, {"fread", "farcc_fread"},       {"fwrite", "farcc_fwrite"},
-      {"fgets", "farcc_fgets"},     {"qsort", "farcc_qsort"},       {"bsearch", "farcc_bsearch"}};
+      {"fgets", "farcc_fgets"},     {"qsort", "farcc_qsort"},       {"bsearch", "farcc_bsearch"},
+      {"strtol", "farcc_strtol"},   {"strtoul", "farcc_strtoul"},   {"strtoll", "farcc_strtoll"},
+      {"strtoull", "farcc_strtoull"}, {"strtod", "farcc_strtod"},   {"strtof", "farcc_strtof"}};
   return table;
 }
 
@@ -52,17 +54,19 @@ const StringMap<std::vector<unsigned>> &stringArgs() {
 struct FormatFunction {
   unsigned format;
   bool scanf;
-  int sizedDest; // snprintf: argument 0 is a destination of the size in argument 1
+  int sizedDest;        // snprintf: argument 0 is a destination of the size in argument 1
+  const char *farDest;  // sprintf: the far-aware replacement when argument 0 may be far
 };
 
 const StringMap<FormatFunction> &formatFunctions() {
   static const StringMap<FormatFunction> table = {
-      {"printf", {0, false, -1}}, {"fprintf", {1, false, -1}}, {"dprintf", {1, false, -1}},
-      {"sprintf", {1, false, -1}}, {"snprintf", {2, false, 0}}, {"scanf", {0, true, -1}},
-      {"fscanf", {1, true, -1}},  {"sscanf", {1, true, -1}},
+      {"printf", {0, false, -1, nullptr}},  {"fprintf", {1, false, -1, nullptr}},
+      {"dprintf", {1, false, -1, nullptr}}, {"sprintf", {1, false, -1, "farcc_sprintf"}},
+      {"snprintf", {2, false, 0, nullptr}}, {"scanf", {0, true, -1, nullptr}},
+      {"fscanf", {1, true, -1, nullptr}},   {"sscanf", {1, true, -1, nullptr}},
       // glibc's <stdio.h> renames the scanf family to its C99 versions
-      {"__isoc99_scanf", {0, true, -1}}, {"__isoc99_fscanf", {1, true, -1}},
-      {"__isoc99_sscanf", {1, true, -1}}};
+      {"__isoc99_scanf", {0, true, -1, nullptr}}, {"__isoc99_fscanf", {1, true, -1, nullptr}},
+      {"__isoc99_sscanf", {1, true, -1, nullptr}}};
   return table;
 }
 
@@ -140,6 +144,7 @@ private:
     call->setArgOperand(i, before.CreatePointerCast(local, original->getType()));
     report(call, call->getCalledFunction()->getName(), ("bounce buffer for argument " + Twine(i)).str());
     IRBuilder<> after(call->getNextNode());
+    after.SetCurrentDebugLocation(call->getDebugLoc());
     if (outSize)
       after.CreateCall(module.getOrInsertFunction("farcc_bounce_out", voidTy, bytePtr, bytePtr, sizeTy),
                        {far, local, after.CreateZExtOrTrunc(outSize, sizeTy)});
@@ -159,6 +164,11 @@ private:
 
   bool rewriteFormatted(CallInst *call, const FormatFunction &fn) {
     bool changed = false;
+    if (fn.farDest && !isProvablyLocal(call->getArgOperand(0))) {
+      report(call, call->getCalledFunction()->getName(), fn.farDest);
+      call->setCalledFunction(module.getOrInsertFunction(fn.farDest, call->getFunctionType()));
+      changed = true;
+    }
     if (fn.sizedDest >= 0) {
       Value *destSize = call->getArgOperand(fn.sizedDest + 1);
       changed |= bounce(call, fn.sizedDest, destSize, destSize);

@@ -9,6 +9,9 @@
 #define FAR_ANNOTATIONS_H
 
 #ifndef __FARCC__
+#if defined(__has_include) && __has_include(<pthread.h>)
+#include <pthread.h> /* glibc names a parameter __scope: include it before the macro exists */
+#endif
 #define __remoteable
 #define __scope
 #define __scope_nocache

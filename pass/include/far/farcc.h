@@ -8,6 +8,8 @@
 
 #include <far/rt.h>
 #include <far/interop.h>
+/* glibc's <pthread.h> names a parameter __scope: include it before __scope becomes a macro. */
+#include <pthread.h>
 
 /* A record type with this attribute (or one embedding such a record) is allocated on the far heap. */
 #define __remoteable __attribute__((annotate("far_remoteable")))

@@ -19,6 +19,13 @@ void *farcc_memchr(const void *s, int c, size_t n);
 size_t farcc_fwrite(const void *p, size_t size, size_t n, FILE *f);
 size_t farcc_fread(void *p, size_t size, size_t n, FILE *f);
 char *farcc_fgets(char *s, int n, FILE *f);
+int farcc_sprintf(char *dst, const char *format, ...); /* dst may be far */
+long farcc_strtol(const char *s, char **end, int base);
+unsigned long farcc_strtoul(const char *s, char **end, int base);
+long long farcc_strtoll(const char *s, char **end, int base);
+unsigned long long farcc_strtoull(const char *s, char **end, int base);
+double farcc_strtod(const char *s, char **end);
+float farcc_strtof(const char *s, char **end);
 void farcc_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 void *farcc_bsearch(const void *key, const void *base, size_t n, size_t size,
                     int (*cmp)(const void *, const void *));

@@ -11,8 +11,8 @@ void user_function(char *s);
 long external(struct node *p, int fd) {
   write(fd, p->name, sizeof p->name);
   // CHECK: diag_external.c:[[@LINE-1]]:13: warning: pointer that may point to far memory passed to external function 'write'
-  long n = strtol(p->name, NULL, 10);
-  // CHECK: diag_external.c:[[@LINE-1]]:19: warning: pointer that may point to far memory passed to external function 'strtol'
+  long n = strcoll(p->name, "x");
+  // CHECK: diag_external.c:[[@LINE-1]]:20: warning: pointer that may point to far memory passed to external function 'strcoll'
   n += strlen(p->name);
   // CHECK-NOT: diag_external.c:[[@LINE-1]]
   user_function(p->name);
