@@ -1,10 +1,14 @@
 /* Waiting for replies. A waiting thread reads the sockets itself (non-blocking recv, busy-polled)
  * and completes whatever replies it finds, its own or other threads': on this kind of VM waking a
- * sleeping thread costs several loopback round trips, so a reply must find its waiter awake. After
- * spin_us without its answer the waiter hands the sockets to the poller thread and sleeps on a
- * futex. Rule that keeps every in-flight request read: a thread stops polling only after making
- * sure, if it was the last poller, that the poller thread watches every busy connection. */
+ * sleeping thread costs several loopback round trips, so a reply must find its waiter awake.
+ * After spin_us without its answer the waiter sleeps:
+ *   - if it can take the receive side of every busy connection, in poll() on their sockets, so the
+ *     reply wakes it directly (one wake-up, as for a blocking recv);
+ *   - otherwise on a futex, leaving the sockets to their readers or the poller thread.
+ * Rule that keeps every in-flight request read: a thread stops polling only after making sure, if
+ * it was the last poller, that each busy connection has a reader or is watched by the poller. */
 #include <limits.h>
+#include <poll.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -13,6 +17,7 @@
 #include "net_internal.h"
 
 #define SLEEP_CHECK_NS (100ull * 1000000) /* a sleeper re-checks this often (belt and braces) */
+#define LEAD_MAX 8                        /* most connections a sleeping waiter reads itself */
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -50,10 +55,59 @@ static void poll_busy(far_net *net) {
     }
 }
 
+/* Leaves the polling threads. The last one hands every busy connection nobody is reading to the
+ * poller (whoever holds a connection's receive side hands it off when it lets go). */
 static void stop_polling(far_net *net) {
   if (atomic_fetch_sub(&net->spinners, 1) != 1) return;
   for (unsigned s = 0; s < net->nservers; s++)
-    for (unsigned i = 0; i < net->servers[s].nconns; i++) net_hand_off(&net->servers[s].conns[i]);
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
+      net_conn *c = &net->servers[s].conns[i];
+      if (!atomic_load(&c->rx_busy)) net_hand_off(c);
+    }
+}
+
+typedef struct lead {
+  net_conn *conns[LEAD_MAX];
+  struct pollfd fds[LEAD_MAX];
+  unsigned n;
+} lead;
+
+static void lead_release(lead *l) {
+  for (unsigned i = 0; i < l->n; i++) net_release_rx(l->conns[i]);
+  for (unsigned i = 0; i < l->n; i++) net_hand_off(l->conns[i]);
+  l->n = 0;
+}
+
+/* Takes the receive side of every busy connection; 0 when another thread reads one of them. */
+static int lead_take(far_net *net, lead *l) {
+  l->n = 0;
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
+      net_conn *c = &net->servers[s].conns[i];
+      if (atomic_load(&c->inflight) == 0) continue;
+      if (l->n == LEAD_MAX || !net_try_rx(c)) {
+        lead_release(l);
+        return 0;
+      }
+      l->conns[l->n] = c;
+      l->fds[l->n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+    }
+  return l->n > 0;
+}
+
+/* Sleeps in poll() on the held sockets and reads what arrives, until pred holds or a while passes. */
+static void lead_sleep(lead *l, int (*pred)(void *), void *arg) {
+  while (!pred(arg) && poll(l->fds, l->n, (int)(SLEEP_CHECK_NS / 1000000)) > 0)
+    for (unsigned i = 0; i < l->n; i++)
+      if (l->fds[i].revents && net_read_once(l->conns[i]) < 0) l->fds[i].fd = -1; /* failed: ignore it */
+}
+
+static void futex_wait_until(atomic_uint *word, unsigned sleeping) {
+  unsigned expected = 0;
+  if (word && (atomic_compare_exchange_strong(word, &expected, sleeping) || expected == sleeping))
+    futex_sleep(word, sleeping);
+  else if (!word)
+    usleep(200);
 }
 
 int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, unsigned sleeping,
@@ -66,14 +120,16 @@ int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, un
     poll_busy(net);
     if (i % 16 == 0 && now_ns() > spin_end) break;
   }
+  lead l = {.n = 0};
+  if (!pred(arg)) lead_take(net, &l);
   stop_polling(net);
-  while (!pred(arg)) {
+  for (;;) {
+    if (l.n) {
+      lead_sleep(&l, pred, arg);
+      lead_release(&l);
+    }
+    if (pred(arg)) return 0;
     if (now_ns() > end) return -1;
-    unsigned expected = 0;
-    if (word && (atomic_compare_exchange_strong(word, &expected, sleeping) || expected == sleeping))
-      futex_sleep(word, sleeping);
-    else if (!word)
-      usleep(200);
+    if (!lead_take(net, &l)) futex_wait_until(word, sleeping);
   }
-  return 0;
 }

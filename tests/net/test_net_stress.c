@@ -61,10 +61,14 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-START_TEST(threads_sync_and_async_verified) {
+/* spin_us: how long waiters poll before they sleep (1: almost every wait goes to sleep). */
+static void run_workers(unsigned spin_us) {
   farmemd_child srv;
   start_server(&srv, NULL);
-  net = open_client(srv.addr);
+  char err[512];
+  far_net_config cfg = {.servers = srv.addr, .spin_us = spin_us};
+  net = far_net_open(&cfg, err, sizeof err);
+  ck_assert_msg(net != NULL, "%s", err);
   pthread_t th[THREADS];
   for (uintptr_t i = 0; i < THREADS; i++) pthread_create(&th[i], NULL, worker, (void *)i);
   for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
@@ -75,6 +79,11 @@ START_TEST(threads_sync_and_async_verified) {
   far_net_close(net);
   ck_assert_int_eq(stop_server(&srv, SIGTERM), 0);
 }
+
+START_TEST(threads_sync_and_async_verified) { run_workers(0); }
+END_TEST
+
+START_TEST(threads_with_sleeping_waiters) { run_workers(1); }
 END_TEST
 
 int main(int argc, char **argv) {
@@ -82,6 +91,7 @@ int main(int argc, char **argv) {
   TCase *tc = tcase_create("threads");
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, threads_sync_and_async_verified);
+  tcase_add_test(tc, threads_with_sleeping_waiters);
   suite_add_tcase(s, tc);
   return run_suite(s, argc, argv);
 }
