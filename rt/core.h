@@ -117,8 +117,8 @@ void far_evac_kick(void);
 /* Budget thresholds in bytes. */
 size_t far_evac_start_bytes(void);
 size_t far_evac_block_bytes(void);
-/* Evacuation rounds completed so far (threads waiting for memory watch it for progress). */
-unsigned long far_evac_rounds(void);
+/* Victim regions the evacuator has handled so far (threads waiting for memory watch it). */
+unsigned long far_evac_progress(void);
 /* At exit: waits for a round in progress, then starts no more. */
 void far_evac_stop(void);
 

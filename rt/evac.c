@@ -29,9 +29,9 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static size_t start_bytes, stop_bytes, block_bytes, unblock_bytes;
 static bool stopping;
 static int busy; /* rounds in progress */
-static atomic_ulong rounds; /* rounds completed */
+static atomic_ulong progress; /* victims handled */
 
-unsigned long far_evac_rounds(void) { return atomic_load_explicit(&rounds, memory_order_relaxed); }
+unsigned long far_evac_progress(void) { return atomic_load_explicit(&progress, memory_order_relaxed); }
 
 size_t far_evac_start_bytes(void) { return start_bytes; }
 size_t far_evac_block_bytes(void) { return block_bytes; }
@@ -165,9 +165,9 @@ static bool one_round(void) {
     rd.nios = 0;
     if (rescued) far_cache_requeue(r);
     else far_cache_release(r);
+    atomic_fetch_add(&progress, 1);
   }
   free(rd.ios);
-  atomic_fetch_add(&rounds, 1);
   FAR_STAT_INC(evacuations);
   FAR_STAT_ADD(objects_evacuated, rd.evacuated);
   return true;

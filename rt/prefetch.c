@@ -44,7 +44,10 @@ static void landed(far_ticket *t, void *arg) {
     uint64_t e = io->status == FAR_OK
                      ? far_entry_make(io->buf, io->cls, io->id) | FAR_E_PRESENT | FAR_E_PREFETCHED
                      : 0;
-    far_entry_set(io->cls, io->id, e);
+    /* Install only what is still awaited: a stride prefetch can run past the end of an allocation,
+     * and the heap may meanwhile have handed that id to a new object whose data must survive. */
+    if (__atomic_load_n(far_entry(io->cls, io->id), __ATOMIC_RELAXED) == FAR_E_FETCHING)
+      far_entry_set(io->cls, io->id, e);
     far_entry_unlock(io->cls, io->id);
     atomic_fetch_sub(&b->regions[i]->inflight, 1);
   }
@@ -75,9 +78,13 @@ static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind, si
   b->n = 0;
   uint64_t prev_id = UINT64_MAX;
   uintptr_t a = from, covered = from - step;
+  size_t used = far_local_bytes(), room = used < limit ? limit - used : 0;
   for (size_t i = 0; i < count && b->n < WINDOW_OBJECTS; i++, a += step) {
     uint64_t id = far_addr_id(a);
     if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || id > FAR_TABLE_ID_MASK) break;
+    size_t size = (size_t)1 << far_addr_class(a);
+    if (size > room) break;
+    room -= size;
     covered = a;
     if (id == prev_id) continue;
     prev_id = id;

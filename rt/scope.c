@@ -101,20 +101,21 @@ void far_epoch_set_pressure(bool on) {
 }
 
 /* Outside any scope, so holding no local address: wait for the evacuator to make room, as long as
- * it makes progress. When no round completes for a second (every region pinned by other threads'
+ * it makes progress. When it handles no region for 10 s (every region pinned by other threads'
  * scopes, say), the thread proceeds and local memory may exceed the budget for a while. */
 void far_scope_wait_memory(void) {
   __atomic_store_n(&far_self.slot->epoch, 0, __ATOMIC_RELEASE); /* not in a scope while waiting */
   FAR_STAT_INC(mutator_blocks);
   far_evac_kick();
-  unsigned long seen = far_evac_rounds();
-  uint64_t deadline = now_ns() + 1000000000u;
+  const uint64_t patience = 10000000000u;
+  unsigned long seen = far_evac_progress();
+  uint64_t deadline = now_ns() + patience;
   unsigned spins = 0;
   while (__atomic_load_n(&far_epoch, __ATOMIC_RELAXED) & 1) {
     far_relax(&spins);
-    if (far_evac_rounds() != seen) {
-      seen = far_evac_rounds();
-      deadline = now_ns() + 1000000000u;
+    if (far_evac_progress() != seen) {
+      seen = far_evac_progress();
+      deadline = now_ns() + patience;
     } else if (now_ns() > deadline) {
       break;
     }
