@@ -18,6 +18,12 @@ static int by_key(const void *a, const void *b) {
   return (x->key > y->key) - (x->key < y->key);
 }
 
+/* A total order, so that qsort's output is unique (keys may repeat). */
+static int by_key_then_text(const void *a, const void *b) {
+  int order = by_key(a, b);
+  return order ? order : strcmp(((const struct record *)a)->text, ((const struct record *)b)->text);
+}
+
 int main(int argc, char **argv) {
   /* argv[1]: workload scale (benchmarks/overhead runs larger workloads) */
   const long scale = argc > 1 ? atol(argv[1]) : 1;
@@ -27,7 +33,7 @@ int main(int argc, char **argv) {
     records[i].key = (int)((i * 2654435761u) % 1000003u);
     snprintf(records[i].text, sizeof records[i].text, "rec %d key=%d end", i, records[i].key);
   }
-  qsort(records, N, sizeof *records, by_key);
+  qsort(records, N, sizeof *records, by_key_then_text);
   long ordered = 1;
   for (int i = 1; i < N; i++) ordered &= records[i - 1].key <= records[i].key;
   struct record probe = {records[N / 3].key, ""};
