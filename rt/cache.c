@@ -118,26 +118,39 @@ void far_cache_thread_exit(void) {
   }
 }
 
-size_t far_cache_pick_victims(struct far_region **out, size_t max) {
-  size_t n = 0;
-  pthread_mutex_lock(&lock);
-  for (int k = FAR_REGION_KINDS - 1; k >= 0 && n < max; k--) {
-    struct far_region **link = &sealed[k].head, *prev = NULL;
-    while (*link && n < max) {
-      struct far_region *r = *link;
-      if (atomic_load(&r->inflight) != 0) { /* prefetches still landing: later */
-        prev = r;
-        link = &r->next;
-        continue;
-      }
-      *link = r->next;
-      if (sealed[k].tail == r) sealed[k].tail = prev;
-      r->state = FAR_REGION_VICTIM;
-      r->next = NULL;
-      atomic_store(&r->synced, 0);
-      out[n++] = r;
+/* Takes up to max regions of one kind from the head of its FIFO, skipping those with prefetches still
+ * landing and, with spare set, leaving the youngest quarter (at least one) alone. */
+static size_t take(int kind, struct far_region **out, size_t max, bool spare_young) {
+  size_t len = 0, n = 0;
+  for (struct far_region *r = sealed[kind].head; r; r = r->next) len++;
+  size_t spare = !spare_young ? 0 : len / 4 ? len / 4 : 1;
+  struct far_region **link = &sealed[kind].head, *prev = NULL;
+  for (size_t pos = 0; *link && n < max && pos + spare < len; pos++) {
+    struct far_region *r = *link;
+    if (atomic_load(&r->inflight) != 0) {
+      prev = r;
+      link = &r->next;
+      continue;
     }
+    *link = r->next;
+    if (sealed[kind].tail == r) sealed[kind].tail = prev;
+    r->state = FAR_REGION_VICTIM;
+    r->next = NULL;
+    atomic_store(&r->synced, 0);
+    out[n++] = r;
   }
+  return n;
+}
+
+/* Non-temporal regions first, then the oldest normal ones. The youngest quarter of the normal FIFO
+ * is spared while older regions remain: it holds the hot objects the last rounds just copied (their
+ * CLOCK bits cleared), and taking it at once would evict them before the program could touch them
+ * again. */
+size_t far_cache_pick_victims(struct far_region **out, size_t max) {
+  pthread_mutex_lock(&lock);
+  size_t n = take(FAR_REGION_NT, out, max, false);
+  n += take(FAR_REGION_NORMAL, out + n, max - n, true);
+  if (n == 0) n = take(FAR_REGION_NORMAL, out, max, false);
   pthread_mutex_unlock(&lock);
   return n;
 }
