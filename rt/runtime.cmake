@@ -36,7 +36,10 @@ install(TARGETS farrt farrt_shared EXPORT farrtTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/include/far/rt.h ${CMAKE_CURRENT_LIST_DIR}/include/far/stats.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/far)
+# farrt.pc finds the prefix relative to itself, so it stays right under `cmake --install --prefix`.
+file(RELATIVE_PATH FARRT_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/farrt.pc.in ${CMAKE_BINARY_DIR}/farrt.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/farrt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-install(EXPORT farrtTargets NAMESPACE farrt:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/farrt
-        FILE farrtConfig.cmake)
+install(EXPORT farrtTargets NAMESPACE farrt:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/farrt)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/farrtConfig.cmake.in ${CMAKE_BINARY_DIR}/farrtConfig.cmake @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/farrtConfig.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/farrt)
