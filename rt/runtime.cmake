@@ -2,11 +2,6 @@
 # prefetcher, far-aware libc helpers). libfarrt.a and libfarrt.so each carry the whole runtime (core,
 # support layer, network client and codec), so `-lfarrt` plus its system libraries is all a program
 # needs (see farrt.pc).
-if(NOT TARGET farnet)
-  message(WARNING "farrt needs the network client (rt/net.cmake, target farnet); not built")
-  return()
-endif()
-
 set(FARRT_CORE_SOURCES export.c table.c cache.c scope.c heap.c runs.c miss.c straddle.c flush.c evac.c prefetch.c
                        libc.c init.c)
 list(TRANSFORM FARRT_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
