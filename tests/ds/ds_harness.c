@@ -2,12 +2,65 @@
 #define _GNU_SOURCE
 #include "ds_harness.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  uintptr_t start;
+  size_t len;
+} *log_entry;
+static size_t log_n, log_cap;
+
+void ds_observe_prefetch(const void *far, size_t len) {
+  pthread_mutex_lock(&log_lock);
+  if (log_n == log_cap) {
+    log_cap = log_cap ? 2 * log_cap : 1024;
+    log_entry = realloc(log_entry, log_cap * sizeof *log_entry);
+    if (!log_entry)
+      abort();
+  }
+  log_entry[log_n].start = (uintptr_t)far;
+  log_entry[log_n++].len = len;
+  pthread_mutex_unlock(&log_lock);
+}
+
+void ds_prefetch_log_reset(void) {
+  pthread_mutex_lock(&log_lock);
+  log_n = 0;
+  pthread_mutex_unlock(&log_lock);
+}
+
+size_t ds_prefetch_log_requests(void) {
+  pthread_mutex_lock(&log_lock);
+  size_t n = log_n;
+  pthread_mutex_unlock(&log_lock);
+  return n;
+}
+
+size_t ds_prefetch_log_chunks(size_t cb) {
+  size_t chunks = 0;
+  pthread_mutex_lock(&log_lock);
+  for (size_t i = 0; i < log_n; i++)
+    chunks += (log_entry[i].len + cb - 1) / cb;
+  pthread_mutex_unlock(&log_lock);
+  return chunks;
+}
+
+size_t ds_prefetch_log_covers(const void *far) {
+  uintptr_t a = (uintptr_t)far;
+  size_t hits = 0;
+  pthread_mutex_lock(&log_lock);
+  for (size_t i = 0; i < log_n; i++)
+    hits += a >= log_entry[i].start && a - log_entry[i].start < log_entry[i].len;
+  pthread_mutex_unlock(&log_lock);
+  return hits;
+}
 
 void ds_expect_abort(void (*fn)(void *), void *arg, const char *message) {
   int pipefd[2];

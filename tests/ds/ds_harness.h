@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <far/stats.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* xorshift64*: the same sequence for the same seed on every run. */
@@ -22,6 +23,17 @@ static inline uint64_t ds_rand(uint64_t *state) {
 
 /* The runtime's totals over all threads (far/stats.h). */
 static inline struct far_stats_counters ds_counters(void) { return far_stats().c; }
+
+/* Every prefetch request a data structure makes is logged here (FARDS_PREFETCH_OBSERVER), so the
+ * tests can check exactly what the structures asked for, whatever the runtime then admitted. */
+void ds_observe_prefetch(const void *far, size_t len);
+#define FARDS_PREFETCH_OBSERVER ds_observe_prefetch
+void ds_prefetch_log_reset(void);
+/* Requests logged since the last reset, and the chunk-sized pieces of cb bytes they covered. */
+size_t ds_prefetch_log_requests(void);
+size_t ds_prefetch_log_chunks(size_t cb);
+/* How many logged requests covered the byte at far. */
+size_t ds_prefetch_log_covers(const void *far);
 
 /* Runs fn(arg) in a forked child and checks that it aborts (SIGABRT) with `message` on stderr. Only
  * for calls that fail before reaching the runtime: the child has none of the parent's threads. */

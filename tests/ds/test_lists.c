@@ -25,6 +25,7 @@ FAR_STACK_DECLARE_CHUNK(u32stack, uint32_t, 64)
 FAR_QUEUE_DECLARE_CHUNK(u32queue, uint32_t, 64)
 
 #define LOCAL_BUDGET (8u << 20)
+#define ITEM_CHUNK (16u << 10) /* the default list chunk: 64 items */
 /* Eight times the local budget. */
 #define ITEMS (8 * LOCAL_BUDGET / sizeof(struct item))
 
@@ -44,6 +45,25 @@ static void expect_item(const struct item *got, uint64_t seq, const char *where,
                  (unsigned long long)got->seq, (unsigned long long)seq);
 }
 
+/* The far addresses of a list's chunks, front to back. */
+static void **chunk_addresses(const struct fards_clist *l) {
+  void **a = malloc((l->nchunks + 1) * sizeof *a);
+  size_t i = 0;
+  for (const struct fards_cnode *n = l->first; n; n = n->next)
+    a[i++] = n->data;
+  return a;
+}
+
+/* A stream over chunks 0..n-1 crossed n-1 boundaries: the first crossing (into chunk 1) asked for
+ * the 1 MiB window beyond it, and each later one for one more chunk, so chunks 2..n-1 were each
+ * requested exactly once and chunks 0 and 1 never. */
+static void expect_window_prefetches(void **chunk, size_t n) {
+  ck_assert_uint_eq(ds_prefetch_log_chunks(ITEM_CHUNK), n - 2);
+  for (size_t i = 0; i < n; i++)
+    if (ds_prefetch_log_covers(chunk[i]) != (i >= 2))
+      ck_abort_msg("chunk %zu of %zu requested %zu times", i, n, ds_prefetch_log_covers(chunk[i]));
+}
+
 START_TEST(queue_of_eight_times_local_memory_is_fifo) {
   itemqueue *q = itemqueue_new();
   ck_assert_ptr_nonnull(q);
@@ -54,6 +74,9 @@ START_TEST(queue_of_eight_times_local_memory_is_fifo) {
   struct item x;
   ck_assert_int_eq(itemqueue_front(q, &x), 1);
   expect_item(&x, 0, "front", 0);
+  size_t nchunks = q->l.nchunks;
+  void **chunk = chunk_addresses(&q->l);
+  ds_prefetch_log_reset();
   for (uint64_t i = 0; i < ITEMS; i++) {
     if (!itemqueue_pop(q, &x))
       ck_abort_msg("queue empty after %llu pops", (unsigned long long)i);
@@ -62,6 +85,8 @@ START_TEST(queue_of_eight_times_local_memory_is_fifo) {
   ck_assert_int_eq(itemqueue_empty(q), 1);
   ck_assert_int_eq(itemqueue_pop(q, &x), 0);
   ck_assert_uint_eq(q->l.nchunks, 0);
+  expect_window_prefetches(chunk, nchunks); /* popping streams the queue like an iterator */
+  free(chunk);
   itemqueue_free(q);
 }
 END_TEST
@@ -107,18 +132,17 @@ START_TEST(list_of_eight_times_local_memory_keeps_order_both_ways) {
   }
   ck_assert_uint_eq(itemlist_size(l), ITEMS);
 
-  /* The front half is long evicted: a forward scan must prefetch it. */
-  struct far_stats_counters before = ds_counters();
+  /* The front half is long evicted: the forward scan asks for the AIFM window ahead of itself. */
+  void **chunk = chunk_addresses(&l->l);
+  ds_prefetch_log_reset();
   itemlist_iter it = itemlist_begin(l);
   struct item x;
   uint64_t p = 0;
   for (; itemlist_next(&it, &x); p++)
     expect_item(&x, seq_at(p), "forward", p);
   ck_assert_uint_eq(p, ITEMS);
-  struct far_stats_counters after = ds_counters();
-  ck_assert_msg(after.prefetch_issued - before.prefetch_issued >= l->l.nchunks / 2,
-                "a scan over %zu chunks prefetched only %llu objects", l->l.nchunks,
-                (unsigned long long)(after.prefetch_issued - before.prefetch_issued));
+  expect_window_prefetches(chunk, l->l.nchunks);
+  free(chunk);
 
   it = itemlist_rbegin(l);
   for (p = ITEMS; itemlist_next(&it, &x);) {

@@ -54,8 +54,12 @@ enum fards_site {
   FARDS_SITE_HASH = FARDS_SITE_(0xFD03u), /* hashtable */
 };
 
-/* Every prefetch the structures issue goes through here. */
+/* Every prefetch the structures issue goes through here. A program (the tests do) may define
+ * FARDS_PREFETCH_OBSERVER(far, len) before the first include to see each request. */
 static inline void fards_prefetch(const void *far, size_t len) {
+#ifdef FARDS_PREFETCH_OBSERVER
+  FARDS_PREFETCH_OBSERVER(far, len);
+#endif
 #ifndef FARDS_NO_PREFETCH
   far_prefetch(far, len);
 #else
