@@ -1,7 +1,8 @@
 /* The bare baseline of the miss benchmark: the round trip a read miss cannot beat on this machine. A
  * forked process answers each 16-byte request with a reply of the requested size; both sides
- * busy-poll non-blocking sockets (the fastest loopback TCP round trip here), and the shape matches a
- * read: small request, object-sized reply. (benchmarks/net/bare.c echoes a fixed 64-byte message,
+ * busy-poll non-blocking sockets while requests keep coming (the fastest loopback TCP round trip
+ * here; the server sleeps after 2 ms of silence so it leaves the CPU to the rest of the benchmark),
+ * and the shape matches a read: small request, object-sized reply. (benchmarks/net/bare.c echoes a fixed 64-byte message,
  * which does not give the 4 KiB case.) */
 #ifndef REPLY_SERVER_H
 #define REPLY_SERVER_H
