@@ -79,10 +79,11 @@ static void check_idle(worker *w, uint64_t now) {
   }
 }
 
-/* How long to keep busy-polling after activity: up to --spin-us, halved each time a spin ends in
- * vain, doubled each time a request arrives during one. A client that sends its next request
- * right after each reply keeps the full budget; one that pauses longer than the budget stops
- * paying for a spin that never catches anything (but still a short one, so it can recover). */
+/* How long to keep busy-polling after activity: --spin-us whenever requests come within --spin-us
+ * of each other (whether the worker was still spinning or had just gone to sleep: a full spin
+ * would have caught the request), halved each time a spin ends in vain, never below 10 us. A
+ * client that sends its next request soon after each reply gets the full spin; one that pauses
+ * longer than --spin-us stops paying for spins that never catch anything. */
 #define SPIN_FLOOR_NS 10000ull
 
 typedef struct spin_budget {
@@ -94,9 +95,15 @@ static spin_budget spin_init(unsigned spin_us) {
   return (spin_budget){max < SPIN_FLOOR_NS ? max : SPIN_FLOOR_NS, max, max};
 }
 
-static void spin_adjust(spin_budget *s, int caught) {
-  uint64_t next = caught ? s->cur_ns * 2 : s->cur_ns / 2;
-  s->cur_ns = next > s->max_ns ? s->max_ns : next < s->min_ns ? s->min_ns : next;
+/* A request arrived gap_ns after the previous one. */
+static void spin_on_request(spin_budget *s, uint64_t gap_ns) {
+  if (gap_ns <= s->max_ns)
+    s->cur_ns = s->max_ns;
+}
+
+/* A spin ended without a request. */
+static void spin_on_miss(spin_budget *s) {
+  s->cur_ns = s->cur_ns / 2 < s->min_ns ? s->min_ns : s->cur_ns / 2;
 }
 
 static void handle(worker *w, struct epoll_event *ev, uint64_t now, uint64_t *accept_paused_until) {
@@ -121,13 +128,13 @@ static void *worker_main(void *arg) {
   while (!atomic_load_explicit(&srv->stopping, memory_order_relaxed)) {
     int spinning = last_active && now - last_active < spin.cur_ns;
     if (was_spinning && !spinning)
-      spin_adjust(&spin, 0);
+      spin_on_miss(&spin);
     was_spinning = spinning;
     int n = epoll_wait(w->epoll_fd, evs, EVENTS_PER_WAIT, spinning ? 0 : TICK_MS);
     now = now_ns();
     if (n > 0) {
-      if (spinning)
-        spin_adjust(&spin, 1);
+      if (last_active)
+        spin_on_request(&spin, now - last_active);
       last_active = now;
     }
     for (int i = 0; i < n; i++)
