@@ -21,6 +21,7 @@
 #include "capacity.h"
 #include "conn.h"
 #include "log.h"
+#include "spin.h"
 
 #define TICK_MS 100         /* blocking epoll_wait wakes this often for timers */
 #define EVENTS_PER_WAIT 64
@@ -77,33 +78,6 @@ static void check_idle(worker *w, uint64_t now) {
     next = c->next;
     conn_check_idle(c, now, idle_ns);
   }
-}
-
-/* How long to keep busy-polling after activity: --spin-us whenever requests come within --spin-us
- * of each other (whether the worker was still spinning or had just gone to sleep: a full spin
- * would have caught the request), halved each time a spin ends in vain, never below 10 us. A
- * client that sends its next request soon after each reply gets the full spin; one that pauses
- * longer than --spin-us stops paying for spins that never catch anything. */
-#define SPIN_FLOOR_NS 10000ull
-
-typedef struct spin_budget {
-  uint64_t min_ns, max_ns, cur_ns;
-} spin_budget;
-
-static spin_budget spin_init(unsigned spin_us) {
-  uint64_t max = (uint64_t)spin_us * 1000;
-  return (spin_budget){max < SPIN_FLOOR_NS ? max : SPIN_FLOOR_NS, max, max};
-}
-
-/* A request arrived gap_ns after the previous one. */
-static void spin_on_request(spin_budget *s, uint64_t gap_ns) {
-  if (gap_ns <= s->max_ns)
-    s->cur_ns = s->max_ns;
-}
-
-/* A spin ended without a request. */
-static void spin_on_miss(spin_budget *s) {
-  s->cur_ns = s->cur_ns / 2 < s->min_ns ? s->min_ns : s->cur_ns / 2;
 }
 
 static void handle(worker *w, struct epoll_event *ev, uint64_t now, uint64_t *accept_paused_until) {
