@@ -153,6 +153,7 @@ static int flush(conn *c) {
     ssize_t n = send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
     if (n > 0) {
       c->out_sent += (size_t)n;
+      c->out_stalled_ns = 0; /* the peer is reading: only a stall without progress counts */
       continue;
     }
     if (n < 0 && errno == EINTR)

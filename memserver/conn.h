@@ -20,7 +20,7 @@ typedef struct conn {
   uint32_t events;           /* epoll interest currently registered */
   uint64_t opened_ns;
   uint64_t frame_started_ns; /* when the partial frame now buffered began arriving; 0: none */
-  uint64_t out_stalled_ns;   /* since when replies wait for the peer to read; 0: not waiting */
+  uint64_t out_stalled_ns;   /* since when the peer has taken none of the waiting replies; 0: not stalled */
   int close_after_flush;     /* set by a request whose reply ends the connection */
   enum log_level close_level;
   const char *close_reason;

@@ -247,6 +247,43 @@ START_TEST(stalled_peers_hit_the_idle_timeout) {
 }
 END_TEST
 
+START_TEST(slow_but_steady_reader_is_kept) {
+  const char *flags[] = {"--idle-timeout", "0.3", NULL};
+  enum { OBJECTS = 24 };
+  tclient c;
+  static uint8_t big[1 << 20], chunk[256 << 10];
+  farmemd_start(&srv, flags);
+  tc_open_session(&c, srv.port, key_healthy);
+  for (unsigned i = 0; i < OBJECTS; i++) {
+    big[i] = (uint8_t)(i + 1);
+    ck_assert_int_eq(tc_write(&c, 20, i, big, sizeof big), FAR_OK);
+  }
+  far_wire_begin_readv(&c.out, 7, OBJECTS);
+  for (unsigned i = 0; i < OBJECTS; i++)
+    far_wire_add_read(&c.out, 20, i);
+  ck_assert_int_eq(far_wire_end(&c.out), 0);
+  tc_flush(&c);
+  /* one 24 MiB reply taken 256 KiB every 10 ms: ~1 s, well past the idle timeout, but the
+   * reader never stalls that long */
+  size_t total = 0, need = 4;
+  for (int guard = 0; total < need && guard < 2000; guard++) {
+    sleep_ms(10);
+    ssize_t n = recv(c.fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n <= 0)
+      continue;
+    if (total < 4 && total + (size_t)n >= 4)
+      need = 4 + ((size_t)chunk[0] << 24 | (size_t)chunk[1] << 16 | (size_t)chunk[2] << 8 | chunk[3]);
+    total += (size_t)n;
+  }
+  ck_assert_uint_gt(need, (size_t)OBJECTS << 20);
+  ck_assert_uint_eq(total, need);
+  ck_assert_int_eq(farmemd_log_count(&srv, "closed"), 0);
+  healthy_still_served(&c, 1);
+  tc_close(&c);
+  ck_assert_int_eq(farmemd_signal_and_wait(&srv, SIGTERM), 0);
+}
+END_TEST
+
 START_TEST(connections_beyond_max_conns_are_refused) {
   const char *flags[] = {"--max-conns", "3", NULL};
   tclient c[3], extra;
@@ -335,6 +372,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, token_is_required_when_configured);
   tcase_add_test(tc, disconnects_mid_frame_and_abrupt_resets);
   tcase_add_test(tc, stalled_peers_hit_the_idle_timeout);
+  tcase_add_test(tc, slow_but_steady_reader_is_kept);
   tcase_add_test(tc, connections_beyond_max_conns_are_refused);
   suite_add_tcase(s, tc);
   TCase *memory = tcase_create("memory");
