@@ -7,9 +7,11 @@
  *                              array, vector, list (iterate), stack, queue (pop everything),
  *                              hashtable (put, then get every key)
  *   bench_ds scan MIB          sequential iterator scan of a MIB MiB vector built beforehand
- *   bench_ds zipf MIB OPS      OPS hashtable gets, keys drawn from Zipf(0.9), over MIB MiB of entries */
+ *   bench_ds zipf MIB OPS T    OPS hashtable gets from T threads (default 1), keys drawn from
+ *                              Zipf(0.9), over MIB MiB of entries */
 #include <far/ds.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +158,44 @@ static uint64_t *zipf_keys(size_t n, double s, size_t count) {
   return keys;
 }
 
+struct getter {
+  valmap *h;
+  const uint64_t *keys;
+  size_t n;
+  uint64_t sum;
+};
+
+static void *get_keys(void *arg) {
+  struct getter *g = arg;
+  struct val248 v;
+  for (size_t i = 0; i < g->n; i++)
+    if (valmap_get(g->h, g->keys[i], &v))
+      g->sum += v.v[0];
+  return NULL;
+}
+
+/* ops gets of keys[] split over nthreads threads; returns the seconds they took together. */
+static double timed_gets(valmap *h, const uint64_t *keys, size_t ops, unsigned nthreads) {
+  struct getter g[64];
+  pthread_t tid[64];
+  double t0 = now();
+  for (unsigned t = 0; t < nthreads; t++) {
+    g[t] = (struct getter){h, keys + ops / nthreads * t, ops / nthreads, 0};
+    pthread_create(&tid[t], NULL, get_keys, &g[t]);
+  }
+  uint64_t sum = 0;
+  for (unsigned t = 0; t < nthreads; t++) {
+    pthread_join(tid[t], NULL);
+    sum += g[t].sum;
+  }
+  sink = sum;
+  return now() - t0;
+}
+
 static int usage(void) {
   fprintf(stderr, "usage: bench_ds struct array|vector|list|stack|queue|hashtable MIB\n"
                   "       bench_ds scan MIB\n"
-                  "       bench_ds zipf MIB OPS\n");
+                  "       bench_ds zipf MIB OPS [THREADS (1-64)]\n");
   return 2;
 }
 
@@ -201,18 +237,13 @@ int main(int argc, char **argv) {
   }
   if (argc >= 4 && !strcmp(argv[1], "zipf")) {
     size_t keys = (strtoull(argv[2], NULL, 10) << 20) / 256, ops = strtoull(argv[3], NULL, 10);
+    unsigned threads = argc >= 5 ? (unsigned)atoi(argv[4]) : 1;
+    if (threads < 1 || threads > 64)
+      return usage();
     valmap *h = map_build(keys);
-    uint64_t *k = zipf_keys(keys, 0.9, ops), sum = 0;
-    struct val248 v;
-    for (size_t i = 0; i < ops / 4; i++) /* warm-up: let the hot keys settle locally */
-      valmap_get(h, k[i], &v);
-    double t0 = now();
-    for (size_t i = 0; i < ops; i++)
-      if (valmap_get(h, k[i], &v))
-        sum += v.v[0];
-    double t = now() - t0;
-    sink = sum;
-    printf("seconds=%.6f\n", t);
+    uint64_t *k = zipf_keys(keys, 0.9, ops);
+    timed_gets(h, k, ops / 4, threads); /* warm-up: let the hot keys settle locally */
+    printf("seconds=%.6f\n", timed_gets(h, k, ops, threads));
     return 0;
   }
   return usage();
