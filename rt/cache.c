@@ -111,19 +111,20 @@ struct far_region *far_region_of(const void *local) {
   return &regions[((const char *)local - far_arena_base) / region_bytes];
 }
 
-void far_cache_thread_exit(void) {
+void far_cache_seal_current(void) {
   for (int k = 0; k < FAR_REGION_KINDS; k++) {
-    if (current[k]) seal(current[k]);
+    if (current[k] && current[k]->nobj) seal(current[k]);
+    else if (current[k]) far_cache_release(current[k]);
     current[k] = NULL;
   }
 }
 
 /* Takes up to max regions of one kind from the head of its FIFO, skipping those with prefetches still
- * landing and, with spare set, leaving the youngest quarter (at least one) alone. */
+ * landing and, with spare_young, leaving the younger half (at least one) alone. */
 static size_t take(int kind, struct far_region **out, size_t max, bool spare_young) {
   size_t len = 0, n = 0;
   for (struct far_region *r = sealed[kind].head; r; r = r->next) len++;
-  size_t spare = !spare_young ? 0 : len / 4 ? len / 4 : 1;
+  size_t spare = !spare_young ? 0 : len / 2 ? len / 2 : 1;
   struct far_region **link = &sealed[kind].head, *prev = NULL;
   for (size_t pos = 0; *link && n < max && pos + spare < len; pos++) {
     struct far_region *r = *link;
@@ -142,7 +143,7 @@ static size_t take(int kind, struct far_region **out, size_t max, bool spare_you
   return n;
 }
 
-/* Non-temporal regions first, then the oldest normal ones. The youngest quarter of the normal FIFO
+/* Non-temporal regions first, then the oldest normal ones. The younger half of the normal FIFO
  * is spared while older regions remain: it holds the hot objects the last rounds just copied (their
  * CLOCK bits cleared), and taking it at once would evict them before the program could touch them
  * again. */

@@ -80,8 +80,9 @@ void far_cache_init(size_t budget);
  * header. The caller installs the entry. *region receives the region (for inflight counts). */
 void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region);
 struct far_region *far_region_of(const void *local);
-/* Seals the calling thread's regions (thread exit). */
-void far_cache_thread_exit(void);
+/* Seals the calling thread's current regions (thread exit; the evacuator after each round, so the
+ * hot objects it copied face the CLOCK again once their region's turn comes). */
+void far_cache_seal_current(void);
 /* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
 size_t far_cache_pick_victims(struct far_region **out, size_t max);
 void far_cache_release(struct far_region *r);   /* victim emptied: back to the free list */

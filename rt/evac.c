@@ -137,9 +137,14 @@ static void write_back(struct round *rd) {
   }
 }
 
+static atomic_size_t victims_taken; /* regions other rounds are emptying right now */
+
+/* Enough regions to bring usage under the stop threshold, counting those other evacuator threads
+ * are already emptying (so several threads do not all evict the same surplus). */
 static size_t victims_wanted(void) {
-  size_t used = far_local_bytes(), r = far_region_size();
-  size_t n = used > stop_bytes ? (used - stop_bytes) / r + 1 : 1;
+  size_t r = far_region_size(), busy_bytes = atomic_load(&victims_taken) * r;
+  size_t used = far_local_bytes(), left = used > busy_bytes ? used - busy_bytes : 0;
+  size_t n = left > stop_bytes ? (left - stop_bytes) / r + 1 : 0;
   return n < MAX_VICTIMS ? n : MAX_VICTIMS;
 }
 
@@ -147,6 +152,7 @@ static bool one_round(void) {
   struct round rd = {0};
   rd.nvictims = far_cache_pick_victims(rd.victims, victims_wanted());
   if (rd.nvictims == 0) return false;
+  atomic_fetch_add(&victims_taken, rd.nvictims);
   for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
   far_epoch_sync();
   for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
@@ -165,9 +171,11 @@ static bool one_round(void) {
     rd.nios = 0;
     if (rescued) far_cache_requeue(r);
     else far_cache_release(r);
+    atomic_fetch_sub(&victims_taken, 1);
     atomic_fetch_add(&progress, 1);
   }
   free(rd.ios);
+  far_cache_seal_current();
   FAR_STAT_INC(evacuations);
   FAR_STAT_ADD(objects_evacuated, rd.evacuated);
   return true;

@@ -10,14 +10,18 @@
 #include "core.h"
 #include "support.h"
 
-/* Raises the CLOCK bit; returns true on the first use of a prefetched object (counted here), after
- * which the caller, holding no entry lock, slides the prefetch window (far_prefetch_hit). */
+/* Records a use of an object whose CLOCK bit is clear. The first use of a prefetched object counts
+ * as its arrival, like the access that follows a demand miss, and does not raise the bit (a scan
+ * must not look hot): it returns true, counted here, and the caller, holding no entry lock, slides
+ * the prefetch window (far_prefetch_hit). Any other use raises the bit. */
 static bool mark_hot(uint64_t *slot) {
-  uint64_t old = __atomic_fetch_or(slot, FAR_E_HOT, __ATOMIC_RELAXED);
-  if (!(old & FAR_E_PREFETCHED)) return false;
-  if (!(__atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED) & FAR_E_PREFETCHED)) return false;
-  FAR_STAT_INC(prefetch_used);
-  return true;
+  if (__atomic_load_n(slot, __ATOMIC_RELAXED) & FAR_E_PREFETCHED) {
+    if (!(__atomic_fetch_and(slot, ~FAR_E_PREFETCHED, __ATOMIC_RELAXED) & FAR_E_PREFETCHED)) return false;
+    FAR_STAT_INC(prefetch_used);
+    return true;
+  }
+  __atomic_fetch_or(slot, FAR_E_HOT, __ATOMIC_RELAXED);
+  return false;
 }
 
 static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirty, int kind) {

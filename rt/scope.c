@@ -50,7 +50,7 @@ static void fence_all_threads(void) {
 
 static void thread_exit(void *arg) {
   struct far_scope_slot *s = arg;
-  far_cache_thread_exit();
+  far_cache_seal_current();
   __atomic_store_n(&s->epoch, 0, __ATOMIC_RELEASE);
   atomic_store(&slot_taken[s - slots], 0);
 }
