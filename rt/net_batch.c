@@ -50,7 +50,7 @@ static void send_chunk(net_conn *c, unsigned op, far_io *ios, const uint32_t *or
   memcpy(idx, order + from, (size_t)k * sizeof *idx);
   *r = (net_req){.op = op, .ticket = t, .ios = ios, .idx = idx, .n = k, .owned = 1};
   net_submit(c, r);
-  if (atomic_load(&c->net->spinners) == 0) net_arm(c);
+  net_hand_off(c); /* nobody may be about to wait for it */
 }
 
 static void send_server(net_server *srv, unsigned op, far_io *ios, const uint32_t *order, uint32_t from,

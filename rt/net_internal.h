@@ -10,7 +10,8 @@
  * Concurrency in brief: a connection's send side (slots, frame buffer) is guarded by `lock`; its
  * receive side (frame reader) by `rx_busy`, a try-lock held by whichever thread is reading: a waiting
  * thread or the poller. A connection with requests in flight is always read by someone: a spinning
- * waiter (net->spinners > 0) or the poller (armed through `watched`). */
+ * waiter (net->spinners > 0), a waiter asleep in poll() on it (c->sleepers > 0), or the poller
+ * (armed through `watched`). */
 #ifndef FAR_NET_INTERNAL_H
 #define FAR_NET_INTERNAL_H
 
@@ -76,6 +77,8 @@ struct net_conn {
   far_frame_reader in;
   /* requests registered and not yet completed */
   atomic_int inflight;
+  /* waiters asleep in poll() on this connection's socket (net_wait.c) */
+  atomic_int sleepers;
   /* the poller: watched when it has been asked to read this connection */
   atomic_int watched;
   atomic_int poke;
@@ -128,8 +131,8 @@ int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, un
 void net_wake(atomic_uint *word);
 /* Asks the poller to read c until its requests are answered. */
 void net_arm(net_conn *c);
-/* For a thread that read c outside net_wait: arms the poller if c still has requests in flight
- * and no waiter is polling. */
+/* For a thread that stops reading c: arms the poller if c still has requests in flight and no
+ * waiter spins or sleeps on it. */
 void net_hand_off(net_conn *c);
 
 /* net_poller.c */

@@ -2,11 +2,12 @@
  * and completes whatever replies it finds, its own or other threads': on this kind of VM waking a
  * sleeping thread costs several loopback round trips, so a reply must find its waiter awake.
  * After spin_us without its answer the waiter sleeps:
- *   - if it can take the receive side of every busy connection, in poll() on their sockets, so the
- *     reply wakes it directly (one wake-up, as for a blocking recv);
- *   - otherwise on a futex, leaving the sockets to their readers or the poller thread.
- * Rule that keeps every in-flight request read: a thread stops polling only after making sure, if
- * it was the last poller, that each busy connection has a reader or is watched by the poller. */
+ *   - in poll() on the sockets of the busy connections (at most LEAD_MAX), reading what arrives
+ *     when it wakes, so a reply costs one wake-up as with a blocking recv. It takes no lock while
+ *     asleep: spinning threads keep reading those sockets for their own replies;
+ *   - with more busy connections, on a futex, leaving the sockets to other readers or the poller.
+ * Rule that keeps every in-flight request read: a thread stops reading only after making sure
+ * that each busy connection still has a spinning thread, a sleeper in poll(), or the poller. */
 #include <limits.h>
 #include <poll.h>
 #include <linux/futex.h>
@@ -16,8 +17,9 @@
 #include <unistd.h>
 #include "net_internal.h"
 
-#define SLEEP_CHECK_NS (100ull * 1000000) /* a sleeper re-checks this often (belt and braces) */
-#define LEAD_MAX 8                        /* most connections a sleeping waiter reads itself */
+#define SLEEP_CHECK_NS (100ull * 1000000) /* a futex sleeper re-checks this often (belt and braces) */
+#define LEAD_MAX 8                        /* most connections a sleeping waiter polls itself */
+#define LEAD_POLL_MS 1 /* a poll() sleeper re-checks this often: another reader may take its reply */
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -38,9 +40,9 @@ void net_arm(net_conn *c) {
   net_poller_kick(c->net);
 }
 
-/* Called by a thread that read c outside net_wait (a sender waiting for room or for a slot). */
 void net_hand_off(net_conn *c) {
-  if (atomic_load(&c->inflight) > 0 && atomic_load(&c->net->spinners) == 0) net_arm(c);
+  if (atomic_load(&c->inflight) > 0 && atomic_load(&c->net->spinners) == 0 && atomic_load(&c->sleepers) == 0)
+    net_arm(c);
 }
 
 /* One non-blocking read of every connection that has requests in flight and no reader. */
@@ -55,15 +57,12 @@ static void poll_busy(far_net *net) {
     }
 }
 
-/* Leaves the polling threads. The last one hands every busy connection nobody is reading to the
- * poller (whoever holds a connection's receive side hands it off when it lets go). */
+/* Leaves the spinning threads. The last one hands every busy connection that has no sleeper to the
+ * poller. */
 static void stop_polling(far_net *net) {
   if (atomic_fetch_sub(&net->spinners, 1) != 1) return;
   for (unsigned s = 0; s < net->nservers; s++)
-    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
-      net_conn *c = &net->servers[s].conns[i];
-      if (!atomic_load(&c->rx_busy)) net_hand_off(c);
-    }
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) net_hand_off(&net->servers[s].conns[i]);
 }
 
 typedef struct lead {
@@ -73,33 +72,47 @@ typedef struct lead {
 } lead;
 
 static void lead_release(lead *l) {
-  for (unsigned i = 0; i < l->n; i++) net_release_rx(l->conns[i]);
+  for (unsigned i = 0; i < l->n; i++) atomic_fetch_sub(&l->conns[i]->sleepers, 1);
   for (unsigned i = 0; i < l->n; i++) net_hand_off(l->conns[i]);
   l->n = 0;
 }
 
-/* Takes the receive side of every busy connection; 0 when another thread reads one of them. */
+/* Becomes a sleeping reader of every busy connection; 0 when there are none or too many. */
 static int lead_take(far_net *net, lead *l) {
   l->n = 0;
   for (unsigned s = 0; s < net->nservers; s++)
     for (unsigned i = 0; i < net->servers[s].nconns; i++) {
       net_conn *c = &net->servers[s].conns[i];
       if (atomic_load(&c->inflight) == 0) continue;
-      if (l->n == LEAD_MAX || !net_try_rx(c)) {
+      if (l->n == LEAD_MAX) {
         lead_release(l);
         return 0;
       }
+      atomic_fetch_add(&c->sleepers, 1);
       l->conns[l->n] = c;
       l->fds[l->n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
     }
   return l->n > 0;
 }
 
-/* Sleeps in poll() on the held sockets and reads what arrives, until pred holds or a while passes. */
+/* Waits while another thread reads one of the sockets: it may be completing our request. */
+static void let_readers_finish(const lead *l) {
+  for (unsigned i = 0; i < l->n; i++)
+    while (atomic_load(&l->conns[i]->rx_busy)) sched_yield();
+}
+
+/* Sleeps in poll() until a socket has data or LEAD_POLL_MS pass, then reads what came. A reply
+ * another thread took just before we slept is covered by let_readers_finish (and, in the last
+ * instant before poll(), by the short timeout). */
 static void lead_sleep(lead *l, int (*pred)(void *), void *arg) {
-  while (!pred(arg) && poll(l->fds, l->n, (int)(SLEEP_CHECK_NS / 1000000)) > 0)
-    for (unsigned i = 0; i < l->n; i++)
-      if (l->fds[i].revents && net_read_once(l->conns[i]) < 0) l->fds[i].fd = -1; /* failed: ignore it */
+  let_readers_finish(l);
+  if (pred(arg) || poll(l->fds, l->n, LEAD_POLL_MS) <= 0) return;
+  for (unsigned i = 0; i < l->n; i++)
+    if (l->fds[i].revents && net_try_rx(l->conns[i])) {
+      if (net_read_once(l->conns[i]) < 0) l->fds[i].fd = -1; /* failed: stop watching it */
+      net_release_rx(l->conns[i]);
+    }
+  let_readers_finish(l);
 }
 
 static void futex_wait_until(atomic_uint *word, unsigned sleeping) {
@@ -123,13 +136,13 @@ int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, un
   lead l = {.n = 0};
   if (!pred(arg)) lead_take(net, &l);
   stop_polling(net);
-  for (;;) {
-    if (l.n) {
+  while (!pred(arg) && now_ns() <= end) {
+    if (l.n)
       lead_sleep(&l, pred, arg);
-      lead_release(&l);
-    }
-    if (pred(arg)) return 0;
-    if (now_ns() > end) return -1;
-    if (!lead_take(net, &l)) futex_wait_until(word, sleeping);
+    else
+      futex_wait_until(word, sleeping);
+    if (!pred(arg) && l.n == 0) lead_take(net, &l);
   }
+  lead_release(&l);
+  return pred(arg) ? 0 : -1;
 }
