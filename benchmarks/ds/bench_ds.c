@@ -87,27 +87,20 @@ static void list_run(size_t bytes) {
   reclist_free(l);
 }
 
-static void stack_run(size_t bytes) {
-  recstack *s = recstack_new();
-  uint64_t sum = 0;
-  for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)
-    recstack_push(s, rec_of(i));
-  for (struct rec64 x; recstack_pop(s, &x);)
-    sum += x.v[7];
-  sink = sum;
-  recstack_free(s);
-}
-
-static void queue_run(size_t bytes) {
-  recqueue *q = recqueue_new();
-  uint64_t sum = 0;
-  for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)
-    recqueue_push(q, rec_of(i));
-  for (struct rec64 x; recqueue_pop(q, &x);)
-    sum += x.v[7];
-  sink = sum;
-  recqueue_free(q);
-}
+/* Push every record, then pop them all: the same workload for a stack and a queue. */
+#define PUSH_POP_RUN(type)                                                                       \
+  static void type##_run(size_t bytes) {                                                         \
+    type *s = type##_new();                                                                      \
+    uint64_t sum = 0;                                                                            \
+    for (size_t i = 0; i < bytes / sizeof(struct rec64); i++)                                    \
+      type##_push(s, rec_of(i));                                                                 \
+    for (struct rec64 x; type##_pop(s, &x);)                                                     \
+      sum += x.v[7];                                                                             \
+    sink = sum;                                                                                  \
+    type##_free(s);                                                                              \
+  }
+PUSH_POP_RUN(recstack)
+PUSH_POP_RUN(recqueue)
 
 static valmap *map_build(size_t keys) {
   valmap *h = valmap_new(keys);
@@ -204,7 +197,7 @@ int main(int argc, char **argv) {
     const char *name;
     void (*run)(size_t bytes);
   } structs[] = {{"array", array_run}, {"vector", vector_run}, {"list", list_run},
-                 {"stack", stack_run}, {"queue", queue_run},   {"hashtable", hashtable_run}};
+                 {"stack", recstack_run}, {"queue", recqueue_run},   {"hashtable", hashtable_run}};
   if (argc >= 4 && !strcmp(argv[1], "struct")) {
     size_t bytes = strtoull(argv[3], NULL, 10) << 20;
     for (size_t i = 0; i < sizeof structs / sizeof structs[0]; i++) {
