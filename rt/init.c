@@ -15,7 +15,7 @@ static atomic_bool exiting;
 static void at_exit(void) {
   atomic_store(&exiting, true);
   far_evac_stop();
-  far_net_close(far_rt.net); /* goodbye before the embedded server is stopped */
+  if (far_rt.net) far_net_close(far_rt.net); /* goodbye before the embedded server is stopped */
   if (far_rt.stats_mode != FAR_STATS_OFF) far_stats_print(stderr, far_rt.stats_mode == FAR_STATS_JSON);
 }
 
