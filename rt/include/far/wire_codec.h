@@ -8,6 +8,8 @@
  * bodies; far_wire_decode_request / far_wire_decode_reply validate a body completely and return
  * pointers into it for binary payloads (no copy, no allocation). A body that fails validation means
  * the peer is broken or hostile: close the connection.
+ * Nothing here keeps global state: use one far_wbuf and one far_frame_reader per connection (or per
+ * thread), and the functions are safe to call from any number of threads at once.
  *
  * Typical client use:
  *   far_wbuf out; far_wbuf_init(&out);
