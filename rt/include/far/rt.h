@@ -1,7 +1,7 @@
 /* The farmem runtime's public interface: the far heap, the barriers that turn a far address into a
  * local one, scopes that bound how long such a local address stays valid, prefetching and far-aware
- * libc helpers. farcc includes this header in every translation unit, so the fast paths are static
- * inline here and everything else is out of line in libfarrt.
+ * libc helpers. farcc includes this header in every translation unit, so the fast paths (barriers,
+ * scope entry and exit) are inline here and everything else is out of line in libfarrt.
  *
  * A far address is a non-canonical x86-64 pointer (dereferencing it faults):
  *   bits 63..56 tag 0xFA, bits 55..51 size class c (objects of 2^c bytes), bits 50..0 offset,
@@ -53,7 +53,7 @@ extern "C" {
 struct far_scope_slot;
 struct far_thread {
   unsigned depth;               /* scope nesting depth */
-  unsigned pending;             /* straddling writes to write back at the outermost exit */
+  unsigned pending;             /* work for the outermost exit: bounce buffers, don't-cache mode */
   struct far_scope_slot *slot;  /* this thread's published epoch, NULL until first use */
 };
 
