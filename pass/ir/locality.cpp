@@ -7,6 +7,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalValue.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/Support/CommandLine.h"
 
 using namespace llvm;
 
@@ -20,7 +21,12 @@ static bool isLocalObject(const Value *object) {
   return false;
 }
 
+// For measuring what the locality proof saves: treat every pointer as possibly far.
+static cl::opt<bool> assumeFar("farpass-assume-far", cl::init(false),
+                               cl::desc("farpass: put barriers on provably local pointers too"));
+
 bool isProvablyLocal(const Value *pointer) {
+  if (assumeFar) return false;
   SmallVector<const Value *, 4> objects;
   getUnderlyingObjects(pointer, objects, nullptr, /*MaxLookup=*/0);
   for (const Value *object : objects)

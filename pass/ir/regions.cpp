@@ -7,6 +7,7 @@
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 
 using namespace llvm;
 
@@ -14,8 +15,9 @@ namespace farpass {
 namespace {
 
 // Accesses further apart than this get separate barriers: a wide span could straddle objects
-// and force the runtime's bounce copy.
-constexpr int64_t kMaxGroupSpan = 256;
+// and force the runtime's bounce copy. 0 turns barrier sharing off (for measuring it).
+cl::opt<int64_t> maxGroupSpan("farpass-group-span", cl::init(256),
+                              cl::desc("farpass: widest span (bytes) one barrier may cover"));
 // Memory intrinsics up to this size get barriers; larger ones become far_memcpy & co.
 constexpr uint64_t kMaxInlineTransfer = 4096;
 
@@ -73,7 +75,7 @@ private:
     for (Group &group : current.groups)
       if (group.base == base && group.nontemporal == access.nontemporal &&
           std::max(group.hi, access.offset + (int64_t)size) -
-                  std::min(group.lo, access.offset) <= kMaxGroupSpan) {
+                  std::min(group.lo, access.offset) <= maxGroupSpan) {
         group.lo = std::min(group.lo, access.offset);
         group.hi = std::max(group.hi, access.offset + (int64_t)size);
         group.write |= write;
