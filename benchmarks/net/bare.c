@@ -1,8 +1,9 @@
 /* The bare-TCP baseline: a forked server process and the client halves of two measurements,
  *   echo    a BARE_RTT_BYTES message bounced back; both sides busy-poll non-blocking recv, which is
  *           the fastest round trip loopback TCP offers here;
- *   stream  the server sends `count` messages of BARE_STREAM_MSG bytes; the client receives each into
- *           one buffer, as plain blocking socket code does.
+ *   stream  the server sends `count` messages of BARE_STREAM_MSG bytes, `per_send` messages per send
+ *           call; the client receives them with large blocking reads, the cheapest way to drain a
+ *           stream.
  * The first byte a client sends picks the mode. */
 #include "bare.h"
 
@@ -58,11 +59,12 @@ static void serve_echo(int fd) {
 }
 
 static void serve_stream(int fd) {
-  uint32_t count;
-  static char msg[BARE_STREAM_MSG];
-  if (recv(fd, &count, sizeof count, MSG_WAITALL) != sizeof count) return;
-  for (uint32_t i = 0; i < count; i++)
-    if (send_all(fd, msg, sizeof msg) != 0) return;
+  uint32_t req[2]; /* count, per_send */
+  static char msgs[BARE_STREAM_MAX_PER_SEND * BARE_STREAM_MSG];
+  if (recv(fd, req, sizeof req, MSG_WAITALL) != sizeof req || req[1] < 1 || req[1] > BARE_STREAM_MAX_PER_SEND)
+    return;
+  for (uint32_t i = 0; i < req[0]; i += req[1])
+    if (send_all(fd, msgs, (size_t)(req[0] - i < req[1] ? req[0] - i : req[1]) * BARE_STREAM_MSG) != 0) return;
 }
 
 static void serve(int listener) {
@@ -123,15 +125,20 @@ double bare_echo_once(int fd) {
   return now_us() - t0;
 }
 
-double bare_stream_gbps(uint16_t port, uint32_t count) {
+double bare_stream_gbps(uint16_t port, uint32_t count, uint32_t per_send) {
   int fd = bare_connect(port, 'S');
   if (fd < 0) return -1;
-  static char msg[BARE_STREAM_MSG];
+  static char buf[64 * BARE_STREAM_MSG];
+  uint64_t want = (uint64_t)count * BARE_STREAM_MSG, got = 0;
   double t0 = now_us();
-  int ok = send_all(fd, &count, sizeof count) == 0;
-  for (uint32_t i = 0; ok && i < count; i++)
-    ok = recv(fd, msg, sizeof msg, MSG_WAITALL) == (ssize_t)sizeof msg;
+  uint32_t req[2] = {count, per_send};
+  int ok = send_all(fd, req, sizeof req) == 0;
+  while (ok && got < want) {
+    ssize_t n = recv(fd, buf, want - got < sizeof buf ? want - got : sizeof buf, 0);
+    ok = n > 0;
+    got += ok ? (uint64_t)n : 0;
+  }
   double us = now_us() - t0;
   close(fd);
-  return ok ? (double)count * BARE_STREAM_MSG / us / 1e3 : -1;
+  return ok ? (double)want / us / 1e3 : -1;
 }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum { BARE_RTT_BYTES = 64, BARE_STREAM_MSG = 4096 };
+enum { BARE_RTT_BYTES = 64, BARE_STREAM_MSG = 4096, BARE_STREAM_MAX_PER_SEND = 64 };
 
 /* Forks a process serving bare connections on 127.0.0.1, one at a time (so an idle baseline never
  * spins while the client is measured); returns its pid and sets *port. */
@@ -16,7 +16,8 @@ pid_t bare_server_start(uint16_t *port);
 int bare_echo_connect(uint16_t port);
 /* One busy-polled round trip of BARE_RTT_BYTES; returns its time in microseconds, < 0 on error. */
 double bare_echo_once(int fd);
-/* Receives count messages of BARE_STREAM_MSG bytes streamed by the peer; returns GB/s, < 0 on error. */
-double bare_stream_gbps(uint16_t port, uint32_t count);
+/* Receives count messages of BARE_STREAM_MSG bytes that the peer sends per_send at a time
+ * (1..BARE_STREAM_MAX_PER_SEND); returns GB/s, < 0 on error. */
+double bare_stream_gbps(uint16_t port, uint32_t count, uint32_t per_send);
 
 #endif
