@@ -14,10 +14,10 @@
  * clears the CLOCK bit), writes dirty cold objects back in batches and drops clean cold ones. An object
  * leaves local memory only after the server acknowledged its write. A mutator that met an EVAC entry
  * before the wait finished took it back ("rescued"); such a region is queued again for a later round. */
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "support.h"
@@ -212,7 +212,9 @@ static void *evacuator(void *arg) {
     busy--;
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
-    if (!progressed && far_local_bytes() >= start_bytes) sched_yield();
+    /* Nothing could be taken (every full region still has prefetches landing, or memory sits in
+     * threads' current regions): look again shortly, without spinning a core away. */
+    if (!progressed && far_local_bytes() >= start_bytes) usleep(1000);
   }
 }
 
