@@ -145,8 +145,15 @@ void far_prefetch_miss(unsigned site, uintptr_t a, int kind);
 /* First use of a prefetched object at a: keeps the stream's window ahead of the consumer. */
 void far_prefetch_hit(uintptr_t a);
 
-/* ---- Heap (heap.c) ---- */
+/* ---- Heap (heap.c, live.c) ---- */
 void far_heap_init(void);
+void far_live_init(void);
+/* Marks the allocation starting at (cls, id), count ids long, live. */
+void far_live_set(unsigned cls, uint64_t id, uint64_t count);
+/* Clears the allocation start (cls, id); false when it was not live. */
+bool far_live_clear(unsigned cls, uint64_t id);
+/* Resident bytes of the live bitmap (an upper bound). */
+size_t far_live_bytes(void);
 /* Completes far_free's deferred server frees; ids become reusable afterwards. */
 void far_heap_flush_frees(void);
 /* far_free's queue is long enough that the evacuator should flush it. */

@@ -87,6 +87,7 @@ void *far_malloc(size_t n) {
     return NULL;
   }
   mark_fresh(cls, id, count);
+  far_live_set(cls, id, count);
   return (void *)far_addr_make(cls, id);
 }
 
@@ -168,8 +169,9 @@ void far_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   unsigned cls = far_addr_class(a);
   uint64_t id = far_addr_id(a), count = 1;
-  if (cls < FAR_HEAP_CLASS_MIN || cls > FAR_HEAP_CLASS_MAX || far_addr_within(a) != 0)
-    far_fatal("far_free(%p): not an address returned by far_malloc", p);
+  if (cls < FAR_HEAP_CLASS_MIN || cls > FAR_HEAP_CLASS_MAX || far_addr_within(a) != 0 ||
+      id > FAR_TABLE_ID_MASK || !far_live_clear(cls, id))
+    far_fatal("far_free(%p): double free, or not an address returned by far_malloc", p);
   if (cls == FAR_HEAP_CLASS_MAX) {
     pthread_mutex_lock(&classes[cls].lock);
     count = far_runs_forget(id);

@@ -89,7 +89,24 @@ START_TEST(barrier_outside_scope_is_reported) {
 }
 END_TEST
 
+START_TEST(double_free_is_reported) {
+  rt_budget("8M");
+  char *p = far_malloc(100);
+  far_free(p);
+  far_free(p);
+}
+END_TEST
+
+START_TEST(free_inside_a_large_allocation_is_reported) {
+  rt_budget("8M");
+  char *p = far_malloc(1 << 20);
+  far_free(p + 65536); /* the start of its second object, not of an allocation */
+}
+END_TEST
+
 static void add(Suite *s) {
+  rt_add_exit(s, double_free_is_reported, 1);
+  rt_add_exit(s, free_inside_a_large_allocation_is_reported, 1);
   rt_add(s, addresses_encode_class_and_id);
   rt_add(s, barriers_are_identity_on_local_pointers);
   rt_add(s, new_objects_read_zero_and_keep_writes);
