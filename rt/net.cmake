@@ -5,6 +5,7 @@ add_library(farnet STATIC
   ${CMAKE_CURRENT_LIST_DIR}/net_send.c
   ${CMAKE_CURRENT_LIST_DIR}/net_recv.c
   ${CMAKE_CURRENT_LIST_DIR}/net_wait.c
+  ${CMAKE_CURRENT_LIST_DIR}/net_spin.c
   ${CMAKE_CURRENT_LIST_DIR}/net_poller.c
   ${CMAKE_CURRENT_LIST_DIR}/net_ops.c
   ${CMAKE_CURRENT_LIST_DIR}/net_batch.c

@@ -5,6 +5,7 @@
  *   net_wait.c    waiting for a ticket: poll the sockets ourselves, then sleep
  *   net_poller.c  the background thread that reads replies when no waiter is polling
  *   net_ops.c     the public synchronous and batched operations
+ *   net_spin.c    how long a synchronous waiter spins (adapts to a server sharing its CPU)
  *   net_error.c   connection failure: fail every pending request, keep the message
  *
  * Concurrency in brief: a connection's send side (slots, frame buffer) is guarded by `lock`; its
@@ -90,6 +91,9 @@ struct far_net {
   uint8_t key[FAR_WIRE_SESSION_KEY_LEN];
   unsigned spin_us;
   atomic_int spinners; /* threads currently polling the sockets while they wait */
+  /* net_spin.c: whether synchronous waits currently spin */
+  atomic_int spin_off, spin_fails;
+  atomic_uint spin_waits;
   /* the poller */
   pthread_t poller;
   int poller_started;
@@ -123,17 +127,24 @@ int net_try_rx(net_conn *c);
 void net_release_rx(net_conn *c);
 
 /* net_wait.c */
-/* Waits until pred(arg) holds: polls every busy connection for spin_us, then sleeps on *word once
- * it holds `sleeping` (the completer changes it and calls net_wake), or in short naps when word is
- * NULL. 0, or -1 after timeout_ms (< 0: no limit). */
+/* Waits until pred(arg) holds: polls every busy connection for the spin budget, then sleeps on
+ * *word once it holds `sleeping` (the completer changes it and calls net_wake), or in short naps
+ * when word is NULL. learn: the wait is a synchronous request's, whose outcome tunes the budget.
+ * 0, or -1 after timeout_ms (< 0: no limit). */
 int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, unsigned sleeping,
-             int timeout_ms);
+             int timeout_ms, int learn);
+int net_wait_ticket(far_net *net, far_ticket *t, int learn);
 void net_wake(atomic_uint *word);
 /* Asks the poller to read c until its requests are answered. */
 void net_arm(net_conn *c);
 /* For a thread that stops reading c: arms the poller if c still has requests in flight and no
  * waiter spins or sleeps on it. */
 void net_hand_off(net_conn *c);
+
+/* net_spin.c: the spin budget of the next wait, and what the wait showed (caught: the reply came
+ * while spinning). probe: this wait spins fully to test whether spinning pays again. */
+uint64_t net_spin_budget_ns(far_net *net, int *probe);
+void net_spin_outcome(far_net *net, int probe, int caught);
 
 /* net_poller.c */
 int net_poller_start(far_net *net, char *err, size_t errlen);

@@ -220,13 +220,13 @@ void far_net_close(far_net *net) {
   net_req *byes = calloc(n, sizeof *byes);
   far_ticket t;
   net_ticket_begin(&t, NULL, NULL);
-  if (net_wait(net, all_idle, net, NULL, 0, NET_TIMEOUT_MS) == 0 && byes) {
+  if (net_wait(net, all_idle, net, NULL, 0, NET_TIMEOUT_MS, 0) == 0 && byes) {
     for (unsigned s = 0, k = 0; s < net->nservers; s++)
       for (unsigned i = 0; i < net->servers[s].nconns; i++, k++) {
         byes[k] = (net_req){.op = FAR_OP_BYE, .ticket = &t};
         net_submit(&net->servers[s].conns[i], &byes[k]);
       }
-    net_wait(net, all_idle, net, NULL, 0, NET_TIMEOUT_MS);
+    net_wait(net, all_idle, net, NULL, 0, NET_TIMEOUT_MS, 0);
   }
   for (unsigned s = 0; s < net->nservers; s++)
     for (unsigned i = 0; i < net->servers[s].nconns; i++)

@@ -14,10 +14,12 @@ static int ticket_complete(void *t) { return atomic_load(&((far_ticket *)t)->sta
 
 int far_ticket_done(const far_ticket *t) { return atomic_load(&t->state) == 2u; }
 
-int far_ticket_wait(far_net *net, far_ticket *t) {
-  net_wait(net, ticket_complete, t, &t->state, 1u, -1);
+int net_wait_ticket(far_net *net, far_ticket *t, int learn) {
+  net_wait(net, ticket_complete, t, &t->state, 1u, -1, learn);
   return atomic_load(&t->status);
 }
+
+int far_ticket_wait(far_net *net, far_ticket *t) { return net_wait_ticket(net, t, 0); }
 
 /* Submits one request built on the caller's stack and waits for it. */
 static int run_sync(net_conn *c, net_req *r) {
@@ -26,7 +28,7 @@ static int run_sync(net_conn *c, net_req *r) {
   r->ticket = &t;
   net_submit(c, r);
   net_ticket_end(&t);
-  return far_ticket_wait(c->net, &t);
+  return net_wait_ticket(c->net, &t, 1);
 }
 
 static int object_op(far_net *net, unsigned op, far_io *io) {

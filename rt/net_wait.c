@@ -124,15 +124,17 @@ static void futex_wait_until(atomic_uint *word, unsigned sleeping) {
 }
 
 int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, unsigned sleeping,
-             int timeout_ms) {
+             int timeout_ms, int learn) {
   if (pred(arg)) return 0;
-  uint64_t start = now_ns(), spin_end = start + net->spin_us * 1000ull;
+  int probe;
+  uint64_t start = now_ns(), spin_end = start + net_spin_budget_ns(net, &probe);
   uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000;
   atomic_fetch_add(&net->spinners, 1);
   for (unsigned i = 1; !pred(arg); i++) {
     poll_busy(net);
     if (i % 16 == 0 && now_ns() > spin_end) break;
   }
+  if (learn) net_spin_outcome(net, probe, pred(arg));
   lead l = {.n = 0};
   if (!pred(arg)) lead_take(net, &l);
   stop_polling(net);
