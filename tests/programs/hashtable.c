@@ -21,9 +21,12 @@ static unsigned hash(const char *s) {
   return h % BUCKETS;
 }
 
+/* One explicit scope per probed entry; `return` leaves it through its cleanup. */
 static struct entry *lookup(const char *key) {
-  for (struct entry *e = table[hash(key)]; e; e = e->next)
-    if (strcmp(e->key, key) == 0) return e;
+  for (struct entry *e = table[hash(key)]; e; e = e->next) __scope {
+      if (e->key[0] != key[0]) continue;
+      if (strcmp(e->key, key) == 0) return e;
+    }
   return NULL;
 }
 

@@ -20,7 +20,10 @@ static struct item *push(struct item *head, long key) {
 
 static long checksum(const struct item *it) {
   long sum = 0, pos = 1;
-  for (; it; it = it->next, pos++) sum += it->key * pos + it->payload[pos % 1000];
+  for (; it; it = it->next, pos++) __scope {
+      sum += it->key * pos + it->payload[pos % 1000];
+      if (it->key < 0) break; /* never: keys are non-negative; leaves the scope and the loop */
+    }
   return sum;
 }
 

@@ -25,10 +25,12 @@ int main(int argc, char **argv) {
     running += s[i].value;
     s[i].prefix = running;
   }
-  for (long i = 8; i < N; i++) s[i].smooth = (s[i].prefix - s[i - 8].prefix) / 8;
+  for (long i = 8; i < N; i++) __scope_nocache {
+      s[i].smooth = (s[i].prefix - s[i - 8].prefix) / 8;
+    }
   double flagged = 0;
-  for (long i = N - 1; i >= 0; i--)
-    if (s[i].flags) flagged += s[i].smooth;
+  for (long i = N - 1; i >= 0; i--) /* touched once: don't-cache hints */
+    if (__nocache(s[i].flags)) flagged += __nocache(s[i].smooth);
   printf("total %.2f flagged %.2f last %.4f\n", running, flagged, s[N - 1].smooth);
   free(s);
   return 0;
