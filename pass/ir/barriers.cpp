@@ -6,6 +6,7 @@
 // Pointers that are not far (stack, globals, libc heap) pay only the tag test.
 #include "barriers.h"
 
+#include "loop_scopes.h"
 #include "nocache.h"
 #include "regions.h"
 #include "runtime_api.h"
@@ -25,6 +26,7 @@ public:
 
   void emit(Region &region) {
     entered = nullptr;
+    loopHeld = region.loopHeld;
     for (Group &group : region.groups) emitGroup(group);
     closeScope(region.last);
   }
@@ -58,6 +60,7 @@ private:
   // Inside the far branch: enter the region's scope unless an earlier group already did.
   // Calls get the debug location of the access they serve (the inliner requires one).
   void openScope(Instruction *slowEnd, unsigned site, const DebugLoc &where) {
+    if (loopHeld) openLoopScope(slowEnd, site, where);
     Instruction *enterAt = slowEnd;
     if (entered) {
       IRBuilder<> builder(slowEnd);
@@ -66,6 +69,17 @@ private:
     IRBuilder<> builder(enterAt);
     builder.SetCurrentDebugLocation(where);
     builder.CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
+  }
+
+  // In a loop holding a scope: enter it unless it is held already (see loop_scopes.h), so the
+  // region's own scope below only nests in it.
+  void openLoopScope(Instruction *slowEnd, unsigned site, const DebugLoc &where) {
+    IRBuilder<> check(slowEnd);
+    Value *held = check.CreateLoad(check.getInt1Ty(), loopHeld);
+    IRBuilder<> enter(SplitBlockAndInsertIfThen(check.CreateNot(held), slowEnd, false));
+    enter.SetCurrentDebugLocation(where);
+    enter.CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
+    enter.CreateStore(enter.getTrue(), loopHeld);
   }
 
   void closeScope(Instruction *last) {
@@ -95,6 +109,7 @@ private:
   RuntimeApi &api;
   OptimizationRemarkEmitter &remarks;
   Value *entered = nullptr; // i1: some group of the region took the far branch
+  AllocaInst *loopHeld = nullptr;
 };
 
 } // namespace
@@ -103,13 +118,21 @@ bool isInstrumentable(const Function &fn) {
   return !fn.isDeclaration() && !fn.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
 }
 
-PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &) {
+PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analyses) {
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();
   SmallPtrSet<Instruction *, 16> nontemporal;
   removeNoCacheMarks(fn, nontemporal);
   std::vector<Region> regions = findRegions(fn, nontemporal);
   if (regions.empty()) return PreservedAnalyses::all();
   RuntimeApi api(*fn.getParent());
+  LoopScopeFlags loopFlags;
+  if (holdScopesInLoops) {
+    SmallPtrSet<const BasicBlock *, 16> barrierBlocks;
+    for (const Region &region : regions) barrierBlocks.insert(region.last->getParent());
+    loopFlags = holdLoopScopes(fn, analyses.getResult<LoopAnalysis>(fn), api, barrierBlocks);
+    regions = findRegions(fn, nontemporal); // the loop instrumentation split blocks
+  }
+  for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent());
   OptimizationRemarkEmitter remarks(&fn);
   RegionEmitter emitter(api, remarks);
   for (Region &region : regions) emitter.emit(region);

@@ -8,6 +8,10 @@
 namespace farpass {
 
 struct BarrierPass : llvm::PassInfoMixin<BarrierPass> {
+  // LOOP_SCOPES: call-free innermost loops hold a scope across iterations (loop_scopes.h); needs
+  // loops in simplified form, so it is used when optimising.
+  explicit BarrierPass(bool loopScopes) : holdScopesInLoops(loopScopes) {}
+  bool holdScopesInLoops;
   llvm::PreservedAnalyses run(llvm::Function &fn, llvm::FunctionAnalysisManager &);
   static bool isRequired() { return true; } // also at -O0 / optnone
 };

@@ -1,7 +1,8 @@
 // Registers the IR stage with clang's pass pipeline (-fpass-plugin=farpass.so). It runs at the
 // pipeline start, at every optimisation level including -O0, before any inlining: the runtime's
 // inline fast paths are inlined into the instrumented code afterwards. With optimisation on, SROA
-// and EarlyCSE run first so repeated uses of one pointer share a base and thus a barrier.
+// and EarlyCSE run first so repeated uses of one pointer share a base and thus a barrier, and
+// LoopSimplify gives loops the preheader, latch and exits that loop scopes need.
 #include "barriers.h"
 #include "byval.h"
 #include "libc_calls.h"
@@ -11,18 +12,21 @@
 #include "llvm/Passes/PassPlugin.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Scalar/SROA.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
 
 using namespace llvm;
 
 static void addFarPasses(ModulePassManager &modules, OptimizationLevel level) {
   FunctionPassManager functions;
-  if (level != OptimizationLevel::O0) {
+  bool optimising = level != OptimizationLevel::O0;
+  if (optimising) {
     functions.addPass(SROAPass());
     functions.addPass(EarlyCSEPass());
   }
   functions.addPass(farpass::ByvalCopyPass());
   functions.addPass(farpass::LibcCallPass());
-  functions.addPass(farpass::BarrierPass());
+  if (optimising) functions.addPass(LoopSimplifyPass());
+  functions.addPass(farpass::BarrierPass(optimising));
   modules.addPass(createModuleToFunctionPassAdaptor(std::move(functions)));
   modules.addPass(farpass::UsedCleanupPass());
 }

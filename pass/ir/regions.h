@@ -33,6 +33,7 @@ struct Group {
 struct Region {
   std::vector<Group> groups;    // ordered by their first access
   llvm::Instruction *last;      // the last access of the region
+  llvm::AllocaInst *loopHeld = nullptr; // set when the region lies in a loop holding a scope
 };
 
 // NONTEMPORAL: accesses marked by a don't-cache hint.

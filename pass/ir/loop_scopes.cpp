@@ -1,0 +1,89 @@
+// Loop-held scopes (see loop_scopes.h):
+//   preheader: held = 0; count = 0
+//   latch:     if (held && ++count == kIterationsPerScope) { far_scope_exit(); held = 0; count = 0; }
+//   exits:     if (held) { far_scope_exit(); held = 0; }
+// and each barrier of the loop, in its far branch: if (!held) { far_scope_enter(site); held = 1; }
+// (barriers.cpp). The flags live in stack slots that SROA turns into registers.
+#include "loop_scopes.h"
+
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+
+using namespace llvm;
+
+namespace farpass {
+namespace {
+
+// Iterations one loop scope may span: bounds how long the evacuator can wait for it.
+constexpr unsigned kIterationsPerScope = 32;
+
+bool isEligible(const Loop &loop, const SmallPtrSetImpl<const BasicBlock *> &barrierBlocks) {
+  if (llvm::none_of(loop.blocks(), [&](BasicBlock *b) { return barrierBlocks.count(b); }))
+    return false;
+  if (!loop.isInnermost() || !loop.getLoopPreheader() || !loop.getLoopLatch() ||
+      !loop.hasDedicatedExits())
+    return false;
+  for (BasicBlock *block : loop.blocks())
+    for (Instruction &inst : *block)
+      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst)) return false;
+  return true;
+}
+
+// if (condition) { far_scope_exit(); held = 0; } before AT.
+void leaveIf(Value *condition, Instruction *at, AllocaInst *held, RuntimeApi &api,
+             const DebugLoc &where) {
+  IRBuilder<> leave(SplitBlockAndInsertIfThen(condition, at, false));
+  leave.SetCurrentDebugLocation(where);
+  leave.CreateCall(api.scopeExit);
+  leave.CreateStore(leave.getFalse(), held);
+}
+
+void instrument(Loop &loop, AllocaInst *held, AllocaInst *count, RuntimeApi &api) {
+  DebugLoc where = loop.getStartLoc();
+  SmallVector<BasicBlock *, 4> exits; // before the latch is split, which LoopInfo does not see
+  loop.getExitBlocks(exits);
+  IRBuilder<> preheader(loop.getLoopPreheader()->getTerminator());
+  preheader.CreateStore(preheader.getFalse(), held);
+  preheader.CreateStore(preheader.getInt32(0), count);
+  Instruction *latchEnd = loop.getLoopLatch()->getTerminator();
+  IRBuilder<> latch(latchEnd);
+  Value *isHeld = latch.CreateLoad(latch.getInt1Ty(), held);
+  Value *next = latch.CreateAdd(latch.CreateLoad(latch.getInt32Ty(), count), latch.getInt32(1));
+  Value *safepoint = latch.CreateAnd(isHeld, latch.CreateICmpUGE(next, latch.getInt32(kIterationsPerScope)));
+  latch.CreateStore(latch.CreateSelect(safepoint, latch.getInt32(0), next), count);
+  leaveIf(safepoint, latchEnd, held, api, where);
+  for (BasicBlock *exit : exits) {
+    Instruction *at = &*exit->getFirstInsertionPt();
+    leaveIf(IRBuilder<>(at).CreateLoad(Type::getInt1Ty(api.module.getContext()), held), at, held,
+            api, where);
+  }
+}
+
+} // namespace
+
+LoopScopeFlags holdLoopScopes(Function &fn, LoopInfo &loops, RuntimeApi &api,
+                              const SmallPtrSetImpl<const BasicBlock *> &barrierBlocks) {
+  LoopScopeFlags flags;
+  SmallVector<Loop *, 4> eligible;
+  for (Loop *loop : loops.getLoopsInPreorder())
+    if (isEligible(*loop, barrierBlocks)) eligible.push_back(loop);
+  if (eligible.empty()) return flags;
+  IRBuilder<> entry(&*fn.getEntryBlock().getFirstInsertionPt());
+  OptimizationRemarkEmitter remarks(&fn);
+  for (Loop *loop : eligible) {
+    remarks.emit([&] {
+      return OptimizationRemark("farpass", "LoopScope", loop->getStartLoc(), loop->getHeader())
+             << "loop holds one scope across up to " << ore::NV("Iterations", kIterationsPerScope)
+             << " iterations";
+    });
+    AllocaInst *held = entry.CreateAlloca(entry.getInt1Ty(), nullptr, "far.loop.held");
+    AllocaInst *count = entry.CreateAlloca(entry.getInt32Ty(), nullptr, "far.loop.count");
+    for (BasicBlock *block : loop->blocks()) flags[block] = held;
+    instrument(*loop, held, count, api);
+  }
+  return flags;
+}
+
+} // namespace farpass
