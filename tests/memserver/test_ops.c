@@ -73,6 +73,21 @@ START_TEST(every_op_round_trips) {
       ck_assert_uint_eq(it.len, 0); /* never written */
   }
 
+  /* one object twice in a batch: the later write wins, and it is stored (and charged) once */
+  uint64_t used = tc_stat(&c, "used");
+  far_wire_begin_writev(&c.out, 102, 3);
+  far_wire_add_write(&c.out, 6, 5000, "first write", 11);
+  far_wire_add_write(&c.out, 6, 5000, "second", 6);
+  far_wire_add_write(&c.out, 6, 5001, "", 0); /* empty: nothing to store */
+  ck_assert_int_eq(far_wire_end(&c.out), 0);
+  tc_flush(&c);
+  ck_assert_int_eq(tc_recv(&c), 0);
+  ck_assert_int_eq(c.rep.status, FAR_OK);
+  ck_assert_int_eq(tc_read(&c, 6, 5000, back, &stored), FAR_OK);
+  ck_assert(stored == 6 && memcmp(back, "second", 6) == 0);
+  ck_assert_uint_eq(tc_stat(&c, "used"), used + 64 + 32);
+  ck_assert_int_eq(tc_free(&c, 6, 5000, 2), FAR_OK);
+
   /* free a range: those read as zeros, neighbours survive */
   ck_assert_int_eq(tc_free(&c, 6, 1010, 20), FAR_OK);
   ck_assert_int_eq(tc_read(&c, 6, 1015, back, &stored), FAR_OK);
