@@ -69,6 +69,8 @@ void conn_close(conn *c, enum log_level level, const char *reason) {
   worker *w = c->w;
   log_msg(level, "%s: closed: %s", c->peer, reason);
   close(c->fd); /* also removes it from the epoll set */
+  if (w->hot == c)
+    w->hot = NULL;
   if (c->ns)
     ns_release(c->ns);
   if (c->prev)
@@ -112,8 +114,9 @@ static int process_frames(conn *c) {
 
 static int input_paused(const conn *c) { return c->close_after_flush || c->out.len >= OUT_LIMIT; }
 
-/* Reads and answers until the socket is empty or input pauses. -1: closed. */
-static int read_requests(conn *c) {
+/* Reads and answers until the socket is empty or input pauses; sets *received when bytes came.
+ * -1: closed. */
+static int read_requests(conn *c, int *received) {
   for (;;) {
     if (process_frames(c) != 0)
       return -1;
@@ -128,6 +131,8 @@ static int read_requests(conn *c) {
     ssize_t n = recv(c->fd, p, room, 0);
     if (n > 0) {
       far_frame_reader_commit(&c->in, (size_t)n);
+      *received = 1;
+      c->w->hot = c;
       if ((size_t)n == room)
         continue;
       return process_frames(c);
@@ -182,23 +187,25 @@ static void set_interest(conn *c) {
   c->events = want;
 }
 
-void conn_service(conn *c) {
+int conn_service(conn *c) {
+  int received = 0;
   for (;;) {
-    if (read_requests(c) != 0)
-      return;
+    if (read_requests(c, &received) != 0)
+      return 1;
     int paused = input_paused(c);
     int f = flush(c);
     if (f < 0)
-      return;
+      return 1;
     if (f == 0 && c->close_after_flush) {
       conn_close(c, c->close_level, c->close_reason);
-      return;
+      return 1;
     }
     if (f == 0 && paused)
       continue; /* the output drained: read the requests that waited */
     break;
   }
   set_interest(c);
+  return received;
 }
 
 /* Whether a clock started at `since` (0: not running) ran past the timeout; `since` may be a

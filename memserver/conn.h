@@ -29,8 +29,9 @@ typedef struct conn {
 
 /* Takes over an accepted socket; NULL (socket closed) when out of memory. */
 conn *conn_open(worker *w, int fd, const struct sockaddr *addr);
-/* Handles readiness: reads and answers requests, writes replies. May close (and free) c. */
-void conn_service(conn *c);
+/* Handles readiness: reads and answers requests, writes replies. May close (and free) c.
+ * Returns 1 when bytes arrived (or c was closed), 0 when there was nothing to read. */
+int conn_service(conn *c);
 /* Closes c if it stalled for longer than the idle timeout. */
 void conn_check_idle(conn *c, uint64_t now, uint64_t idle_ns);
 /* Shutdown: sends what is queued (waiting at most a moment) and closes. */
