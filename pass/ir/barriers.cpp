@@ -43,9 +43,9 @@ private:
     Value *isFar = api.isFar(head, start);
     BasicBlock *headBlock = first->getParent();
     Instruction *slowEnd = SplitBlockAndInsertIfThen(isFar, first, false);
-    openScope(slowEnd, site, first->getDebugLoc());
+    openScope(slowEnd, site, RuntimeApi::locationNear(first));
     IRBuilder<> slow(slowEnd);
-    slow.SetCurrentDebugLocation(first->getDebugLoc());
+    slow.SetCurrentDebugLocation(RuntimeApi::locationNear(first));
     Value *local = slow.CreateCall(api.barrier(group.write, group.nontemporal),
                                    {start, slow.getInt64(group.hi - group.lo), slow.getInt32(site)},
                                    "far.local");
@@ -85,7 +85,7 @@ private:
   void closeScope(Instruction *last) {
     Instruction *exitAt = SplitBlockAndInsertIfThen(entered, last->getNextNode(), false);
     IRBuilder<> builder(exitAt);
-    builder.SetCurrentDebugLocation(last->getDebugLoc());
+    builder.SetCurrentDebugLocation(RuntimeApi::locationNear(last));
     builder.CreateCall(api.scopeExit);
   }
 

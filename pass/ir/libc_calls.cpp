@@ -8,6 +8,7 @@
 #include "barriers.h"
 #include "format_args.h"
 #include "locality.h"
+#include "runtime_api.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
@@ -144,7 +145,7 @@ private:
     call->setArgOperand(i, before.CreatePointerCast(local, original->getType()));
     report(call, call->getCalledFunction()->getName(), ("bounce buffer for argument " + Twine(i)).str());
     IRBuilder<> after(call->getNextNode());
-    after.SetCurrentDebugLocation(call->getDebugLoc());
+    after.SetCurrentDebugLocation(RuntimeApi::locationNear(call));
     if (outSize)
       after.CreateCall(module.getOrInsertFunction("farcc_bounce_out", voidTy, bytePtr, bytePtr, sizeTy),
                        {far, local, after.CreateZExtOrTrunc(outSize, sizeTy)});

@@ -41,7 +41,8 @@ void leaveIf(Value *condition, Instruction *at, AllocaInst *held, RuntimeApi &ap
 }
 
 void instrument(Loop &loop, AllocaInst *held, AllocaInst *count, RuntimeApi &api) {
-  DebugLoc where = loop.getStartLoc();
+  DebugLoc where = loop.getStartLoc() ? loop.getStartLoc()
+                                       : RuntimeApi::locationNear(loop.getHeader()->getTerminator());
   SmallVector<BasicBlock *, 4> exits; // before the latch is split, which LoopInfo does not see
   loop.getExitBlocks(exits);
   IRBuilder<> preheader(loop.getLoopPreheader()->getTerminator());

@@ -2,6 +2,7 @@
 #include "runtime_api.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/Support/xxhash.h"
 
 using namespace llvm;
@@ -24,6 +25,13 @@ RuntimeApi::RuntimeApi(Module &module) : module(module) {
       module.getOrInsertFunction("far_scope_exit", FunctionType::get(Type::getVoidTy(ctx), false));
   // Sites of different modules differ in their top bits, so the stats can tell them apart.
   siteBase = (unsigned)(xxHash64(module.getSourceFileName()) & 0xfff) << 20;
+}
+
+DebugLoc RuntimeApi::locationNear(const Instruction *inst) {
+  if (inst->getDebugLoc()) return inst->getDebugLoc();
+  const DISubprogram *subprogram = inst->getFunction()->getSubprogram();
+  if (!subprogram) return DebugLoc();
+  return DILocation::get(inst->getContext(), 0, 0, const_cast<DISubprogram *>(subprogram));
 }
 
 FunctionCallee RuntimeApi::barrier(bool isWrite, bool nontemporal) const {

@@ -17,6 +17,9 @@ struct RuntimeApi {
   llvm::FunctionCallee barrier(bool write, bool nontemporal) const;
   // i1: the pointer carries the far tag.
   llvm::Value *isFar(llvm::IRBuilder<> &builder, llvm::Value *pointer) const;
+  // A debug location for a call inserted near INST: the inliner and the DWARF writer need one on
+  // every call to an inlinable function when the function has debug info.
+  static llvm::DebugLoc locationNear(const llvm::Instruction *inst);
   // A small id for a barrier or scope site, unique within the module (0 means unknown).
   unsigned nextSite();
 
