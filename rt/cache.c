@@ -90,6 +90,7 @@ static void seal(struct far_region *r) {
   else sealed[r->kind].head = r;
   sealed[r->kind].tail = r;
   pthread_mutex_unlock(&lock);
+  far_evac_kick(); /* an evacuator that found nothing to take waits for this */
 }
 
 void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region) {

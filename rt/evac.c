@@ -11,13 +11,13 @@
  * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
  * then on no thread holds an address into the victims except through the table, and a thread that
  * meets an EVAC entry moves the object itself. The evacuator then keeps hot objects (copies them and
- * clears the CLOCK bit), writes dirty cold objects back in batches and drops clean cold ones. An object
- * leaves local memory only after the server acknowledged its write. A mutator that met an EVAC entry
+ * clears the CLOCK bit), queues dirty cold objects and drops clean cold ones; the round's queued
+ * objects are written back in one pipeline of batches (one round trip per round, not per victim). An
+ * object leaves local memory only after the server acknowledged its write. A mutator that met an EVAC entry
  * before the wait finished took it back ("rescued"); such a region is queued again for a later round. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core.h"
 #include "support.h"
@@ -112,19 +112,33 @@ static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool ke
   return ok;
 }
 
+/* Writes every queued object back in as few batches as the wire allows, all in flight at once (one
+ * round trip for the whole round), then lets go of those the server acknowledged and nobody moved. */
+static size_t batch_length(const struct round *rd, size_t from) {
+  size_t n = 0, bytes = 0;
+  while (from + n < rd->nios && n < FAR_WIRE_MAX_BATCH && bytes < FAR_WIRE_MAX_FRAME / 2)
+    bytes += rd->ios[from + n++].len;
+  return n;
+}
+
 static void write_back(struct round *rd) {
-  size_t done = 0;
-  while (done < rd->nios) {
-    size_t n = 0, bytes = 0;
-    while (done + n < rd->nios && n < FAR_WIRE_MAX_BATCH && bytes < FAR_WIRE_MAX_FRAME / 2)
-      bytes += rd->ios[done + n++].len;
-    far_ticket t;
-    int st = far_net_writev(far_rt.net, rd->ios + done, n, &t, NULL, NULL);
-    if (st == FAR_OK) st = far_ticket_wait(far_rt.net, &t);
+  size_t nbatches = 0;
+  for (size_t done = 0; done < rd->nios; nbatches++) done += batch_length(rd, done);
+  far_ticket *tickets = calloc(nbatches ? nbatches : 1, sizeof *tickets); /* the client holds them */
+  if (!tickets) far_fatal("out of memory in the evacuator");
+  for (size_t b = 0, done = 0; b < nbatches; b++) {
+    size_t n = batch_length(rd, done), bytes = 0;
+    for (size_t i = done; i < done + n; i++) bytes += rd->ios[i].len;
+    int st = far_net_writev(far_rt.net, rd->ios + done, n, &tickets[b], NULL, NULL);
     if (st != FAR_OK) far_net_fail("write back", st);
     FAR_STAT_ADD(bytes_written_back, bytes);
     done += n;
   }
+  for (size_t b = 0; b < nbatches; b++) {
+    int st = far_ticket_wait(far_rt.net, &tickets[b]);
+    if (st != FAR_OK) far_net_fail("write back", st);
+  }
+  free(tickets);
   for (size_t i = 0; i < rd->nios; i++) {
     far_io *io = &rd->ios[i];
     far_entry_lock(io->cls, io->id);
@@ -135,6 +149,7 @@ static void write_back(struct round *rd) {
     }
     far_entry_unlock(io->cls, io->id);
   }
+  rd->nios = 0;
 }
 
 static atomic_size_t victims_taken; /* regions other rounds are emptying right now */
@@ -148,6 +163,14 @@ static size_t victims_wanted(void) {
   return n < MAX_VICTIMS ? n : MAX_VICTIMS;
 }
 
+/* A settled victim leaves the round: emptied (released) or holding rescued objects (sealed again). */
+static void let_go(struct far_region *r, bool rescued) {
+  if (rescued) far_cache_requeue(r);
+  else far_cache_release(r);
+  atomic_fetch_sub(&victims_taken, 1);
+  atomic_fetch_add(&progress, 1);
+}
+
 static bool one_round(void) {
   struct round rd = {0};
   rd.nvictims = far_cache_pick_victims(rd.victims, victims_wanted());
@@ -156,24 +179,30 @@ static bool one_round(void) {
   for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
   far_epoch_sync();
   for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
-  /* One victim at a time, so each released region makes room for the next one's hot copies. */
+  /* Settle every victim; one without dirty cold objects is released at once, which gives the next
+   * victims' hot copies room. The others wait for the round's single batched write-back. */
+  struct far_region *held[MAX_VICTIMS];
+  bool held_rescued[MAX_VICTIMS];
+  size_t nheld = 0;
   for (size_t v = 0; v < rd.nvictims; v++) {
     struct far_region *r = rd.victims[v];
     bool rescued = false;
-    size_t off = 0;
+    size_t off = 0, queued = rd.nios;
     for (uint32_t i = 0; i < r->nobj; i++) {
       unsigned cls;
       uint64_t id;
       char *p = object_at(r, i, &off, &cls, &id);
       if (!settle(&rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rescued = true;
     }
-    write_back(&rd);
-    rd.nios = 0;
-    if (rescued) far_cache_requeue(r);
-    else far_cache_release(r);
-    atomic_fetch_sub(&victims_taken, 1);
-    atomic_fetch_add(&progress, 1);
+    if (rd.nios == queued) {
+      let_go(r, rescued);
+      continue;
+    }
+    held_rescued[nheld] = rescued;
+    held[nheld++] = r;
   }
+  write_back(&rd);
+  for (size_t v = 0; v < nheld; v++) let_go(held[v], held_rescued[v]);
   free(rd.ios);
   far_cache_seal_current();
   FAR_STAT_INC(evacuations);
@@ -188,16 +217,24 @@ static void update_pressure(void) {
   if (on && used < unblock_bytes) far_epoch_set_pressure(false);
 }
 
+static void wait_until(int ms) { /* on wake, with lock held */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += ms * 1000000L;
+  if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+  pthread_cond_timedwait(&wake, &lock, &ts);
+}
+
+static void wait_for_region(void) {
+  pthread_mutex_lock(&lock);
+  if (!stopping) wait_until(1);
+  pthread_mutex_unlock(&lock);
+}
+
 static void *evacuator(void *arg) {
   for (;;) {
     pthread_mutex_lock(&lock);
-    while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting()) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += 20 * 1000000;
-      if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
-      pthread_cond_timedwait(&wake, &lock, &ts);
-    }
+    while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting()) wait_until(20);
     if (stopping) {
       pthread_mutex_unlock(&lock);
       return NULL;
@@ -213,8 +250,8 @@ static void *evacuator(void *arg) {
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
     /* Nothing could be taken (every full region still has prefetches landing, or memory sits in
-     * threads' current regions): look again shortly, without spinning a core away. */
-    if (!progressed && far_local_bytes() >= start_bytes) usleep(1000);
+     * threads' current regions): wait for a region to be sealed (far_evac_kick), at most 1 ms. */
+    if (!progressed && far_local_bytes() >= start_bytes) wait_for_region();
   }
 }
 
