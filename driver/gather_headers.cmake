@@ -1,5 +1,7 @@
-# Copies the headers of RUNTIME_DIR and PLUGIN_DIR into OUT; file(COPY) skips up-to-date files.
-foreach(dir ${RUNTIME_DIR} ${PLUGIN_DIR})
-  file(GLOB headers ${dir}/*.h)
-  file(COPY ${headers} DESTINATION ${OUT})
+# Copies the headers under RUNTIME_DIR, PLUGIN_DIR and DS_DIR (subdirectories included) into OUT;
+# file(COPY) skips files that are up to date.
+foreach(dir ${RUNTIME_DIR} ${PLUGIN_DIR} ${DS_DIR})
+  if(IS_DIRECTORY ${dir})
+    file(COPY ${dir}/ DESTINATION ${OUT} FILES_MATCHING PATTERN "*.h")
+  endif()
 endforeach()
