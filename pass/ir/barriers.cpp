@@ -6,6 +6,7 @@
 // Pointers that are not far (stack, globals, libc heap) pay only the tag test.
 #include "barriers.h"
 
+#include "loop_chunks.h"
 #include "loop_scopes.h"
 #include "nocache.h"
 #include "regions.h"
@@ -122,7 +123,8 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();
   SmallPtrSet<Instruction *, 16> nontemporal;
   removeNoCacheMarks(fn, nontemporal);
-  std::vector<Region> regions = findRegions(fn, nontemporal);
+  SmallPtrSet<Instruction *, 16> chunked;
+  std::vector<Region> regions = findRegions(fn, nontemporal, chunked);
   if (regions.empty()) return PreservedAnalyses::all();
   RuntimeApi api(*fn.getParent());
   LoopScopeFlags loopFlags;
@@ -130,9 +132,10 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
     SmallPtrSet<const BasicBlock *, 16> barrierBlocks;
     for (const Region &region : regions) barrierBlocks.insert(region.last->getParent());
     loopFlags = holdLoopScopes(fn, analyses.getResult<LoopAnalysis>(fn), api, barrierBlocks);
-    regions = findRegions(fn, nontemporal); // the loop instrumentation split blocks
+    chunkLoopAccesses(fn, loopFlags, api, nontemporal, chunked);
+    regions = findRegions(fn, nontemporal, chunked); // the loop instrumentation split blocks
   }
-  for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent());
+  for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent()).held;
   OptimizationRemarkEmitter remarks(&fn);
   RegionEmitter emitter(api, remarks);
   for (Region &region : regions) emitter.emit(region);

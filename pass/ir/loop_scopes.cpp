@@ -1,6 +1,7 @@
 // Loop-held scopes (see loop_scopes.h):
-//   preheader: held = 0; count = 0
-//   latch:     if (held && ++count == kIterationsPerScope) { far_scope_exit(); held = 0; count = 0; }
+//   preheader: held = 0; count = 0; generation++
+//   latch:     if (held && ++count == kIterationsPerScope) { far_scope_exit(); held = 0; count = 0;
+//                                                          generation++; }
 //   exits:     if (held) { far_scope_exit(); held = 0; }
 // and each barrier of the loop, in its far branch: if (!held) { far_scope_enter(site); held = 1; }
 // (barriers.cpp). The flags live in stack slots that SROA turns into registers.
@@ -31,16 +32,22 @@ bool isEligible(const Loop &loop, const SmallPtrSetImpl<const BasicBlock *> &bar
   return true;
 }
 
-// if (condition) { far_scope_exit(); held = 0; } before AT.
-void leaveIf(Value *condition, Instruction *at, AllocaInst *held, RuntimeApi &api,
+void nextGeneration(IRBuilder<> &b, AllocaInst *generation) {
+  b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt32Ty(), generation), b.getInt32(1)), generation);
+}
+
+// if (condition) { far_scope_exit(); held = 0; generation++; } before AT.
+void leaveIf(Value *condition, Instruction *at, const LoopScope &scope, RuntimeApi &api,
              const DebugLoc &where) {
   IRBuilder<> leave(SplitBlockAndInsertIfThen(condition, at, false));
   leave.SetCurrentDebugLocation(where);
   leave.CreateCall(api.scopeExit);
-  leave.CreateStore(leave.getFalse(), held);
+  leave.CreateStore(leave.getFalse(), scope.held);
+  nextGeneration(leave, scope.generation);
 }
 
-void instrument(Loop &loop, AllocaInst *held, AllocaInst *count, RuntimeApi &api) {
+void instrument(Loop &loop, const LoopScope &scope, AllocaInst *count, RuntimeApi &api) {
+  AllocaInst *held = scope.held;
   DebugLoc where = loop.getStartLoc() ? loop.getStartLoc()
                                        : RuntimeApi::locationNear(loop.getHeader()->getTerminator());
   SmallVector<BasicBlock *, 4> exits; // before the latch is split, which LoopInfo does not see
@@ -48,16 +55,17 @@ void instrument(Loop &loop, AllocaInst *held, AllocaInst *count, RuntimeApi &api
   IRBuilder<> preheader(loop.getLoopPreheader()->getTerminator());
   preheader.CreateStore(preheader.getFalse(), held);
   preheader.CreateStore(preheader.getInt32(0), count);
+  nextGeneration(preheader, scope.generation);
   Instruction *latchEnd = loop.getLoopLatch()->getTerminator();
   IRBuilder<> latch(latchEnd);
   Value *isHeld = latch.CreateLoad(latch.getInt1Ty(), held);
   Value *next = latch.CreateAdd(latch.CreateLoad(latch.getInt32Ty(), count), latch.getInt32(1));
   Value *safepoint = latch.CreateAnd(isHeld, latch.CreateICmpUGE(next, latch.getInt32(kIterationsPerScope)));
   latch.CreateStore(latch.CreateSelect(safepoint, latch.getInt32(0), next), count);
-  leaveIf(safepoint, latchEnd, held, api, where);
+  leaveIf(safepoint, latchEnd, scope, api, where);
   for (BasicBlock *exit : exits) {
     Instruction *at = &*exit->getFirstInsertionPt();
-    leaveIf(IRBuilder<>(at).CreateLoad(Type::getInt1Ty(api.module.getContext()), held), at, held,
+    leaveIf(IRBuilder<>(at).CreateLoad(Type::getInt1Ty(api.module.getContext()), held), at, scope,
             api, where);
   }
 }
@@ -79,10 +87,12 @@ LoopScopeFlags holdLoopScopes(Function &fn, LoopInfo &loops, RuntimeApi &api,
              << "loop holds one scope across up to " << ore::NV("Iterations", kIterationsPerScope)
              << " iterations";
     });
-    AllocaInst *held = entry.CreateAlloca(entry.getInt1Ty(), nullptr, "far.loop.held");
+    LoopScope scope{entry.CreateAlloca(entry.getInt1Ty(), nullptr, "far.loop.held"),
+                    entry.CreateAlloca(entry.getInt32Ty(), nullptr, "far.loop.generation")};
+    entry.CreateStore(entry.getInt32(0), scope.generation);
     AllocaInst *count = entry.CreateAlloca(entry.getInt32Ty(), nullptr, "far.loop.count");
-    for (BasicBlock *block : loop->blocks()) flags[block] = held;
-    instrument(*loop, held, count, api);
+    for (BasicBlock *block : loop->blocks()) flags[block] = scope;
+    instrument(*loop, scope, count, api);
   }
   return flags;
 }

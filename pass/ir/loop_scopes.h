@@ -14,8 +14,15 @@
 
 namespace farpass {
 
-// For each block of an instrumented loop, the loop's "scope held" flag (a stack slot).
-using LoopScopeFlags = llvm::DenseMap<const llvm::BasicBlock *, llvm::AllocaInst *>;
+// The state of one loop holding a scope, in stack slots: whether the scope is held, and its
+// generation (incremented whenever the loop leaves its scope, so caches of local addresses taken
+// in an earlier scope are recognised as stale).
+struct LoopScope {
+  llvm::AllocaInst *held, *generation;
+};
+
+// For each block of an instrumented loop, that loop's scope state.
+using LoopScopeFlags = llvm::DenseMap<const llvm::BasicBlock *, LoopScope>;
 
 // Instruments the preheaders, latches and exits of FN's eligible loops that have a block in
 // BARRIER_BLOCKS (blocks holding barrier regions).

@@ -93,10 +93,12 @@ private:
 
 } // namespace
 
-std::vector<Region> findRegions(Function &fn, const SmallPtrSetImpl<Instruction *> &nontemporal) {
+std::vector<Region> findRegions(Function &fn, const SmallPtrSetImpl<Instruction *> &nontemporal,
+                                const SmallPtrSetImpl<Instruction *> &skip) {
   RegionBuilder builder(fn.getParent()->getDataLayout(), nontemporal);
   for (BasicBlock &block : fn) {
-    for (Instruction &inst : block) builder.visit(inst);
+    for (Instruction &inst : block)
+      if (!skip.count(&inst)) builder.visit(inst);
     builder.close();
   }
   return std::move(builder.regions);

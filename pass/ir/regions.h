@@ -4,6 +4,7 @@
 #ifndef FARPASS_IR_REGIONS_H
 #define FARPASS_IR_REGIONS_H
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
 
@@ -36,9 +37,10 @@ struct Region {
   llvm::AllocaInst *loopHeld = nullptr; // set when the region lies in a loop holding a scope
 };
 
-// NONTEMPORAL: accesses marked by a don't-cache hint.
+// NONTEMPORAL: accesses marked by a don't-cache hint; SKIP: accesses instrumented already.
 std::vector<Region> findRegions(llvm::Function &fn,
-                                const llvm::SmallPtrSetImpl<llvm::Instruction *> &nontemporal);
+                                const llvm::SmallPtrSetImpl<llvm::Instruction *> &nontemporal,
+                                const llvm::SmallPtrSetImpl<llvm::Instruction *> &skip);
 
 } // namespace farpass
 
