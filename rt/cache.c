@@ -4,7 +4,9 @@
  * the evacuator takes victims from the non-temporal FIFO first, then the oldest normal regions.
  * Object data grows up from the region's base and 8-byte headers (class, id) grow down from its end,
  * so objects stay 16-byte aligned and the evacuator can walk a region. A released region's memory is
- * returned to the kernel so resident memory follows the budget. */
+ * returned to the kernel (MADV_DONTNEED) so resident memory follows the budget; every region is
+ * therefore all zeros when a thread takes it, and so is every object far_cache_alloc hands out
+ * (never-written objects need no memset). */
 #include <stdlib.h>
 #include <sys/mman.h>
 

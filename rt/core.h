@@ -52,11 +52,15 @@ static inline bool far_entry_pins(uint64_t e) {
 }
 void far_table_init(void);
 /* Entry updates happen under the entry's lock (stripes per table page). far_entry_set keeps the
- * page's pin count and releases a table page whose entries all became 0 (remote). */
+ * page's pin count and queues a table page whose entries all became 0 (remote) for release. */
 void far_entry_lock(unsigned cls, uint64_t id);
 void far_entry_unlock(unsigned cls, uint64_t id);
 void far_entry_set(unsigned cls, uint64_t id, uint64_t e);
 size_t far_table_resident_bytes(void);
+/* Table pages whose entries all became 0 wait in a list until the evacuator returns them to the
+ * kernel (those still empty then): far_table_empty_pages() of them are waiting. */
+size_t far_table_empty_pages(void);
+void far_table_release_empty(void);
 
 /* ---- Local cache (cache.c) ---- */
 enum far_region_kind { FAR_REGION_NORMAL, FAR_REGION_NT, FAR_REGION_KINDS };

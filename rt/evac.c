@@ -23,6 +23,7 @@
 #include "support.h"
 
 #define MAX_VICTIMS 16
+#define EMPTY_TABLE_PAGES 64 /* 256 KiB of emptied metadata */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -217,6 +218,12 @@ static void update_pressure(void) {
   if (on && used < unblock_bytes) far_epoch_set_pressure(false);
 }
 
+/* Emptied table pages go back to the kernel in batches, or as soon as memory is needed. */
+static bool table_release_wanted(void) {
+  size_t n = far_table_empty_pages();
+  return n >= EMPTY_TABLE_PAGES || (n && far_local_bytes() >= start_bytes);
+}
+
 static void wait_until(int ms) { /* on wake, with lock held */
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -234,15 +241,19 @@ static void wait_for_region(void) {
 static void *evacuator(void *arg) {
   for (;;) {
     pthread_mutex_lock(&lock);
-    while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting()) wait_until(20);
+    while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting() &&
+           !table_release_wanted())
+      wait_until(20);
     if (stopping) {
       pthread_mutex_unlock(&lock);
       return NULL;
     }
     busy++;
     pthread_mutex_unlock(&lock);
+    if (table_release_wanted()) far_table_release_empty();
     update_pressure();
     bool progressed = far_local_bytes() >= start_bytes && one_round();
+    if (table_release_wanted()) far_table_release_empty();
     update_pressure();
     far_heap_flush_frees();
     pthread_mutex_lock(&lock);

@@ -1,8 +1,9 @@
 /* The far heap: hands out far addresses. Each size class (16 B .. 64 KiB) has its own id space: a bump
  * counter plus a stack of freed ids. Larger allocations take a run of consecutive ids of the largest
  * class (so pointer arithmetic across the whole allocation works); their lengths are remembered in
- * runs.c. A new object's entry says "never written", so its first access zero-fills it locally with
- * no round trip, and calloc costs the same as malloc.
+ * runs.c. A new object is installed zeroed in the local cache while there is room, else its entry
+ * says "never written" and its first access zero-fills it locally; either way no round trip, and
+ * calloc costs the same as malloc.
  *
  * far_free drops the local copy at once. An object the server may hold data for is queued; the
  * evacuator thread tells the server (FREE) in the background, and only then do its ids become
@@ -54,12 +55,25 @@ static unsigned class_for(size_t n) {
   return c;
 }
 
+/* A new object is born local (present, hot, dirty, in the calling thread's region: memory the cache
+ * hands out is zero) while local memory is under the evacuator's start threshold, so the program's
+ * first use of it takes the inline fast path. Under pressure, and for multi-object runs, it is only
+ * marked never-written and materialises (zero-filled) at its first access. */
 static void mark_fresh(unsigned cls, uint64_t id, uint64_t count) {
+  bool born_local = count == 1 && far_local_bytes() + ((size_t)1 << cls) < far_evac_start_bytes();
+  if (born_local) far_scope_auto_enter(); /* attaches the thread, whose regions are sealed at exit */
   for (uint64_t i = 0; i < count; i++) {
+    uint64_t e = FAR_E_NOREMOTE;
+    if (born_local) {
+      struct far_region *r;
+      char *p = far_cache_alloc(cls, id + i, FAR_REGION_NORMAL, &r);
+      e = far_entry_make(p, cls, id + i) | FAR_E_PRESENT | FAR_E_HOT | FAR_E_DIRTY | FAR_E_NOREMOTE;
+    }
     far_entry_lock(cls, id + i);
-    far_entry_set(cls, id + i, FAR_E_NOREMOTE);
+    far_entry_set(cls, id + i, e);
     far_entry_unlock(cls, id + i);
   }
+  if (born_local) far_scope_auto_exit();
 }
 
 /* Takes count consecutive ids of class cls; returns false when the class's id space is exhausted. */
