@@ -1,9 +1,15 @@
 /* Accesses that straddle objects (a struct copied across a 64 KiB chunk boundary of a large
  * allocation, or any range the barrier cannot map to one local address). They get a bounce buffer
- * filled piece by piece; for writes the buffer is copied back, piece by piece, when the outermost
- * scope exits. Bounce buffers live until then, so the returned address obeys the same lifetime rule
- * as any barrier result. Reads of the same bytes through another barrier in the same scope see the
- * object, not the bounce buffer, until the scope exits (documented in docs/runtime.md). */
+ * filled piece by piece. Bounce buffers live until the outermost scope exits, so the returned address
+ * obeys the same lifetime rule as any barrier result.
+ *
+ * Several barriers of one scope may cover the same bytes: a struct written whole and one of its fields
+ * written through a plain barrier, or two straddling barriers from code that reloads its base pointer.
+ * Two rules keep every write: a straddling range inside an earlier bounce buffer of the scope gets
+ * that buffer (so the two see each other), and a write buffer keeps a twin of the bytes it started
+ * from and writes back only the bytes that differ from it (so it never overwrites what another
+ * barrier wrote with stale bytes). Reads of the same bytes through a plain barrier in the same scope
+ * see the object, not the bounce buffer, until the scope exits (documented in docs/runtime.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +18,9 @@
 
 struct bounce {
   struct bounce *next;
-  uintptr_t far;  /* 0: read-only copy */
+  uintptr_t far;
   size_t size;
+  char *twin; /* the bytes as fetched, for a buffer written through; NULL: read only */
   char data[];
 };
 
@@ -41,11 +48,18 @@ static void copy_pieces(uintptr_t a, char *buf, size_t size, int access) {
   }
 }
 
+static struct bounce *bounce_containing(uintptr_t a, size_t size) {
+  for (struct bounce *b = bounces; b; b = b->next)
+    if (a >= b->far && a + size <= b->far + b->size) return b;
+  return NULL;
+}
+
 static struct bounce *bounce_new(uintptr_t a, size_t size, int access) {
   struct bounce *b = malloc(sizeof *b + size);
   if (!b) far_fatal("out of memory for a %zu-byte straddling access", size);
+  b->far = a;
   b->size = size;
-  b->far = 0;
+  b->twin = NULL;
   copy_pieces(a, b->data, size, access & ~FAR_ACCESS_WRITE);
   b->next = bounces;
   bounces = b;
@@ -53,14 +67,38 @@ static struct bounce *bounce_new(uintptr_t a, size_t size, int access) {
   return b;
 }
 
+static struct bounce *bounce_for(uintptr_t a, size_t size, int access) {
+  struct bounce *b = bounce_containing(a, size);
+  return b ? b : bounce_new(a, size, access);
+}
+
 void *far_straddle_read(uintptr_t a, size_t size, int access) {
-  return bounce_new(a, size, access)->data;
+  struct bounce *b = bounce_for(a, size, access);
+  return b->data + (a - b->far);
 }
 
 void *far_straddle_write(uintptr_t a, size_t size, int access) {
-  struct bounce *b = bounce_new(a, size, access);
-  b->far = a;
-  return b->data;
+  struct bounce *b = bounce_for(a, size, access);
+  if (!b->twin) {
+    b->twin = malloc(b->size);
+    if (!b->twin) far_fatal("out of memory for a %zu-byte straddling access", b->size);
+    memcpy(b->twin, b->data, b->size);
+  }
+  return b->data + (a - b->far);
+}
+
+/* Writes back the runs of bytes that differ from the twin. */
+static void write_back_changes(struct bounce *b) {
+  size_t i = 0;
+  while (i < b->size) {
+    if (b->data[i] == b->twin[i]) {
+      i++;
+      continue;
+    }
+    size_t start = i;
+    while (i < b->size && b->data[i] != b->twin[i]) i++;
+    copy_pieces(b->far + start, b->data + start, i - start, FAR_ACCESS_WRITE);
+  }
 }
 
 /* Oldest first (the list is newest first), so the last write to overlapping bytes wins. */
@@ -74,7 +112,8 @@ void far_straddle_flush(void) {
   }
   while (oldest) {
     struct bounce *next = oldest->next;
-    if (oldest->far) copy_pieces(oldest->far, oldest->data, oldest->size, FAR_ACCESS_WRITE);
+    if (oldest->twin) write_back_changes(oldest);
+    free(oldest->twin);
     free(oldest);
     oldest = next;
   }

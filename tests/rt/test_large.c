@@ -53,6 +53,34 @@ START_TEST(straddling_struct_read_and_write) {
 }
 END_TEST
 
+/* Several barriers of one scope over the same straddling bytes: every write survives, and a
+ * straddling barrier inside an earlier one's range sees what was written through it. */
+START_TEST(overlapping_straddling_barriers_keep_every_write) {
+  rt_budget("8M");
+  char *p = far_malloc(BIG);
+  rt_fill(p, BIG, 7, 0);
+  struct rec *r = (struct rec *)(p + CHUNK - 24);
+  far_scope_enter(0);
+  struct rec *whole = far_write(r, sizeof *r, 0);
+  whole->a = 0xaaaa;
+  struct rec *again = far_write(r, sizeof *r, 0); /* the same bytes, as -O0 code would reload */
+  ck_assert_uint_eq(again->a, 0xaaaa);
+  again->h = 0x8888;
+  *(uint64_t *)far_write(&r->b, 8, 0) = 0xbbbb; /* a plain barrier: one object */
+  uint64_t *cd = far_write(&r->c, 16, 0);      /* inside the first buffer's range */
+  cd[1] = 0xdddd;
+  far_scope_exit();
+  far_scope_enter(0);
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->a, 8, 0), 0xaaaa);
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->b, 8, 0), 0xbbbb);
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->d, 8, 0), 0xdddd);
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->h, 8, 0), 0x8888);
+  ck_assert_uint_eq(*(uint8_t *)far_read((char *)&r->e, 1, 0), rt_byte(7, CHUNK - 24 + 32, 0));
+  far_scope_exit();
+  far_free(p);
+}
+END_TEST
+
 START_TEST(libc_helpers_cross_boundaries) {
   rt_budget("8M");
   size_t n = 3 * CHUNK;
@@ -96,6 +124,7 @@ END_TEST
 static void add(Suite *s) {
   rt_add(s, pointer_arithmetic_spans_objects);
   rt_add(s, straddling_struct_read_and_write);
+  rt_add(s, overlapping_straddling_barriers_keep_every_write);
   rt_add(s, libc_helpers_cross_boundaries);
 }
 
