@@ -224,7 +224,7 @@ static bool table_release_wanted(void) {
   return n >= EMPTY_TABLE_PAGES || (n && far_local_bytes() >= start_bytes);
 }
 
-static void wait_until(int ms) { /* on wake, with lock held */
+static void wait_until(int ms) { /* for a signal on wake, at most ms; lock held */
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_nsec += ms * 1000000L;
