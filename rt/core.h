@@ -137,8 +137,9 @@ enum far_access { FAR_ACCESS_READ = 0, FAR_ACCESS_WRITE = 1, FAR_ACCESS_NT = 2 }
  * evacuating region); marks it dirty for writes. Caller is inside a scope. Sets *missed when it was
  * fetched on demand and *prefetched on the first use of a prefetched object. */
 char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool *prefetched);
-void *far_straddle_read(uintptr_t a, size_t size, int access);
-void *far_straddle_write(uintptr_t a, size_t size, int access);
+/* The bounce buffer for [a, a+size) when the range straddles objects or overlaps a bounce buffer of
+ * this scope (NULL otherwise: the access can use the object itself). */
+void *far_bounce_access(uintptr_t a, size_t size, int access, bool straddles);
 /* Bytes from a to the end of its object (far), or n (non-far). */
 size_t far_span(const void *a, size_t n);
 

@@ -103,6 +103,10 @@ static bool only_cold(uintptr_t a, size_t size, int access) {
 
 static void *access_slow(uintptr_t a, size_t size, unsigned site, int access) {
   if (far_self.pending & FAR_PENDING_NT) access |= FAR_ACCESS_NT;
+  if (far_self.pending & FAR_PENDING_WRITEBACK) {
+    void *bounce = far_bounce_access(a, size, access, false);
+    if (bounce) return bounce;
+  }
   if (!(access & FAR_ACCESS_NT) && only_cold(a, size, access)) {
     uint64_t e = __atomic_load_n(far_entry(far_addr_class(a), far_addr_id(a)), __ATOMIC_ACQUIRE);
     return (char *)(uintptr_t)((e + (a & FAR_ADDR_OFFSET_MASK)) & FAR_E_ADDR_MASK);
@@ -115,7 +119,7 @@ static void *access_slow(uintptr_t a, size_t size, unsigned site, int access) {
   if (cls < FAR_HEAP_CLASS_MIN || id > FAR_TABLE_ID_MASK) far_fatal("invalid far address %p", (void *)a);
   size_t within = far_addr_within(a);
   if (size && within + size > ((size_t)1 << cls))
-    return (access & FAR_ACCESS_WRITE) ? far_straddle_write(a, size, access) : far_straddle_read(a, size, access);
+    return far_bounce_access(a, size, access, true);
   bool missed = false, prefetched = false;
   char *p = far_object_local(cls, id, access, &missed, &prefetched);
   if (missed && site)
@@ -141,7 +145,7 @@ static void *access_nt(uintptr_t a, size_t size, unsigned site, int access) {
   uint64_t id = (off >> c) & FAR_TABLE_ID_MASK;
   uint64_t need = FAR_E_PRESENT | ((access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0);
   uint64_t e = __atomic_load_n(far_entry(c, id), __ATOMIC_ACQUIRE);
-  if ((e & (need | FAR_E_EVAC)) == need && ((off + size - 1) >> c) == id && far_self.depth)
+  if ((e & (need | FAR_E_EVAC)) == need && ((off + size - 1) >> c) == id && far_self.fast)
     return (char *)(uintptr_t)((e + off) & FAR_E_ADDR_MASK);
   return access_slow(a, size, site, access | FAR_ACCESS_NT);
 }

@@ -5,11 +5,13 @@
  *
  * Several barriers of one scope may cover the same bytes: a struct written whole and one of its fields
  * written through a plain barrier, or two straddling barriers from code that reloads its base pointer.
- * Two rules keep every write: a straddling range inside an earlier bounce buffer of the scope gets
- * that buffer (so the two see each other), and a write buffer keeps a twin of the bytes it started
- * from and writes back only the bytes that differ from it (so it never overwrites what another
- * barrier wrote with stale bytes). Reads of the same bytes through a plain barrier in the same scope
- * see the object, not the bounce buffer, until the scope exits (documented in docs/runtime.md). */
+ * Three rules make them see each other and keep every write. Once a scope holds a bounce buffer its
+ * fast paths are closed (far_self.fast), so every later access of the scope comes here and one that
+ * lies inside a buffer gets that buffer. An access that overlaps buffers without lying inside one
+ * gets a new buffer that starts from their bytes. A buffer written through keeps a twin of the bytes
+ * it started from and writes back only the bytes that differ, so it never overwrites with stale
+ * bytes what was written elsewhere. Only a local address obtained before the buffer was made can
+ * still see the object instead of the buffer (docs/runtime.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,26 @@ static struct bounce *bounce_containing(uintptr_t a, size_t size) {
   return NULL;
 }
 
+static bool bounce_overlapping(uintptr_t a, size_t size) {
+  for (struct bounce *b = bounces; b; b = b->next)
+    if (a < b->far + b->size && b->far < a + size) return true;
+  return false;
+}
+
+/* Copies into b the bytes it shares with the older buffers, oldest first, so it starts from what
+ * this scope last wrote rather than from the objects. */
+static void overlay_older(struct bounce *b) {
+  size_t older = 0;
+  for (struct bounce *o = b->next; o; o = o->next) older++;
+  while (older--) {
+    struct bounce *o = b->next;
+    for (size_t k = 0; k < older; k++) o = o->next;
+    uintptr_t lo = o->far > b->far ? o->far : b->far;
+    uintptr_t hi = o->far + o->size < b->far + b->size ? o->far + o->size : b->far + b->size;
+    if (lo < hi) memcpy(b->data + (lo - b->far), o->data + (lo - o->far), hi - lo);
+  }
+}
+
 static struct bounce *bounce_new(uintptr_t a, size_t size, int access) {
   struct bounce *b = malloc(sizeof *b + size);
   if (!b) far_fatal("out of memory for a %zu-byte straddling access", size);
@@ -63,23 +85,19 @@ static struct bounce *bounce_new(uintptr_t a, size_t size, int access) {
   copy_pieces(a, b->data, size, access & ~FAR_ACCESS_WRITE);
   b->next = bounces;
   bounces = b;
+  overlay_older(b);
   far_self.pending |= FAR_PENDING_WRITEBACK;
+  far_self.fast = 0; /* from now on every access of this scope is checked against the buffers */
   return b;
 }
 
-static struct bounce *bounce_for(uintptr_t a, size_t size, int access) {
+void *far_bounce_access(uintptr_t a, size_t size, int access, bool straddles) {
   struct bounce *b = bounce_containing(a, size);
-  return b ? b : bounce_new(a, size, access);
-}
-
-void *far_straddle_read(uintptr_t a, size_t size, int access) {
-  struct bounce *b = bounce_for(a, size, access);
-  return b->data + (a - b->far);
-}
-
-void *far_straddle_write(uintptr_t a, size_t size, int access) {
-  struct bounce *b = bounce_for(a, size, access);
-  if (!b->twin) {
+  if (!b) {
+    if (!straddles && !bounce_overlapping(a, size)) return NULL;
+    b = bounce_new(a, size, access);
+  }
+  if ((access & FAR_ACCESS_WRITE) && !b->twin) {
     b->twin = malloc(b->size);
     if (!b->twin) far_fatal("out of memory for a %zu-byte straddling access", b->size);
     memcpy(b->twin, b->data, b->size);

@@ -69,6 +69,13 @@ START_TEST(overlapping_straddling_barriers_keep_every_write) {
   *(uint64_t *)far_write(&r->b, 8, 0) = 0xbbbb; /* a plain barrier: one object */
   uint64_t *cd = far_write(&r->c, 16, 0);      /* inside the first buffer's range */
   cd[1] = 0xdddd;
+  /* plain reads of bytes the buffer holds see what was written through it, and the other way round */
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->a, 8, 0), 0xaaaa);
+  ck_assert_uint_eq(*(uint64_t *)far_read(&r->h, 8, 0), 0x8888);
+  ck_assert_uint_eq(((struct rec *)far_read(r, sizeof *r, 0))->b, 0xbbbb);
+  /* a range overlapping the buffer without lying inside it starts from the buffer's bytes */
+  uint64_t *around = far_read(&r->g, 24, 0);
+  ck_assert_uint_eq(around[1], 0x8888);
   far_scope_exit();
   far_scope_enter(0);
   ck_assert_uint_eq(*(uint64_t *)far_read(&r->a, 8, 0), 0xaaaa);

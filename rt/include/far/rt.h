@@ -53,6 +53,7 @@ extern "C" {
 struct far_scope_slot;
 struct far_thread {
   unsigned depth;               /* scope nesting depth */
+  unsigned fast;                /* 1 inside a scope without bounce buffers: fast paths allowed */
   unsigned pending;             /* work for the outermost exit: bounce buffers, don't-cache mode */
   struct far_scope_slot *slot;  /* this thread's published epoch, NULL until first use */
 };
@@ -105,9 +106,10 @@ FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint6
   uint64_t *slot = &far_table[(c << FAR_TABLE_ID_BITS) + idm];
   uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
   /* One branch: present, hot (and dirty), not evacuating, inside one object, id in range, in a
-   * scope. Setting the CLOCK bit again after the evacuator cleared it is the slow path's job. */
+   * scope that holds no bounce buffer (whose bytes a plain access must see). Setting the CLOCK bit
+   * again after the evacuator cleared it is the slow path's job. */
   if (__builtin_expect(((e & (need | FAR_E_HOT | FAR_E_EVAC)) ^ (need | FAR_E_HOT)) |
-                           (((off + size - 1) >> c) ^ idm) | (far_self.depth == 0), 0))
+                           (((off + size - 1) >> c) ^ idm) | (far_self.fast == 0), 0))
     return (need & FAR_E_DIRTY) ? far_write_slow((void *)addr, size, site) : far_read_slow(addr, size, site);
 #ifdef FAR_COUNT_FAST_BARRIERS /* off by default: a counter in the fast path roughly doubles its cost */
   if (need & FAR_E_DIRTY) FAR_STAT_INC(barrier_fast_write);
@@ -154,6 +156,7 @@ FAR_INLINE void far_scope_enter(unsigned site) {
     e = again;
   }
   __atomic_store_n(&s->site, site, __ATOMIC_RELAXED);
+  t->fast = 1;
 #if defined(__SANITIZE_THREAD__) || (defined(__has_feature) && __has_feature(thread_sanitizer))
   __atomic_thread_fence(__ATOMIC_SEQ_CST); /* TSan does not model membarrier */
 #endif
@@ -164,7 +167,10 @@ FAR_INLINE void far_scope_exit(void) {
   struct far_thread *t = &far_self;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   if (t->depth == 1 && __builtin_expect(t->pending != 0, 0)) far_scope_exit_pending();
-  if (--t->depth == 0) __atomic_store_n(&t->slot->epoch, 0, __ATOMIC_RELEASE);
+  if (--t->depth == 0) {
+    t->fast = 0;
+    __atomic_store_n(&t->slot->epoch, 0, __ATOMIC_RELEASE);
+  }
 }
 
 /* The rest of the current outermost scope uses don't-cache accesses. */
