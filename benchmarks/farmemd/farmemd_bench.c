@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bare.h"
+#include "quantile.h"
 #include "far/wire_codec.h"
 #include "farmemd_child.h"
 
@@ -98,16 +99,6 @@ static void bare_rtt(uint16_t port, double *out) {
     if (i >= WARMUP) out[i - WARMUP] = t;
   }
   close(fd);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double quantile(double *v, size_t n, double q) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return v[(size_t)(q * (double)(n - 1))];
 }
 
 int main(int argc, char **argv) {

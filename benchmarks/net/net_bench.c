@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bare.h"
+#include "quantile.h"
 #include "far/net.h"
 #include "farmemd_child.h"
 
@@ -34,16 +35,6 @@ static void die(const char *what, const char *detail) __attribute__((noreturn));
 static void die(const char *what, const char *detail) {
   fprintf(stderr, "net_bench: %s: %s\n", what, detail);
   exit(1);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double quantile(double *v, size_t n, double q) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return v[(size_t)(q * (double)(n - 1))];
 }
 
 static void bare_rtt(uint16_t port, double *out) {
