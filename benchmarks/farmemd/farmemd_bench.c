@@ -15,22 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "bare.h"
+#include "bench_setup.h"
 #include "quantile.h"
 #include "far/wire_codec.h"
 #include "farmemd_child.h"
 
 enum { SAMPLES = 20000, WARMUP = 2000, CLS = 6, OBJ = 5 };
-
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what, const char *why) {
-  fprintf(stderr, "farmemd_bench: %s: %s\n", what, why);
-  exit(1);
-}
 
 typedef struct client {
   int fd;
@@ -43,7 +33,7 @@ static void round_trip(client *c, far_wire_rep *rep) {
   const uint8_t *body;
   uint32_t len;
   const char *why = "";
-  if (send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL) != (ssize_t)c->out.len) die("send", strerror(errno));
+  if (send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL) != (ssize_t)c->out.len) bench_die("send", strerror(errno));
   far_wbuf_reset(&c->out);
   int k;
   while ((k = far_frame_reader_next(&c->in, &body, &len, &why)) == 0) {
@@ -51,9 +41,9 @@ static void round_trip(client *c, far_wire_rep *rep) {
     uint8_t *p = far_frame_reader_space(&c->in, &room);
     ssize_t n = p ? recv(c->fd, p, room, MSG_DONTWAIT) : -1;
     if (n > 0) far_frame_reader_commit(&c->in, (size_t)n);
-    else if (n == 0 || (errno != EAGAIN && errno != EINTR)) die("recv", "connection lost");
+    else if (n == 0 || (errno != EAGAIN && errno != EINTR)) bench_die("recv", "connection lost");
   }
-  if (k < 0 || far_wire_decode_reply(body, len, rep, &why) != 0) die("reply", why);
+  if (k < 0 || far_wire_decode_reply(body, len, rep, &why) != 0) bench_die("reply", why);
 }
 
 /* Connects to farmemd, says hello and stores the object the reads fetch. */
@@ -65,54 +55,49 @@ static void open_client(client *c, int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int one = 1;
   c->fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect", strerror(errno));
+  if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) bench_die("connect", strerror(errno));
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   far_wbuf_init(&c->out);
   far_frame_reader_init(&c->in);
   far_wire_put_hello(&c->out, 1, FAR_WIRE_VERSION, NULL, 0, key);
   round_trip(c, &rep);
-  if (rep.status != FAR_OK) die("hello", far_status_name(rep.status));
+  if (rep.status != FAR_OK) bench_die("hello", far_status_name(rep.status));
   memset(data, 0x42, sizeof data);
   far_wire_put_write(&c->out, 2, CLS, OBJ, data, sizeof data);
   round_trip(c, &rep);
-  if (rep.status != FAR_OK) die("write", far_status_name(rep.status));
+  if (rep.status != FAR_OK) bench_die("write", far_status_name(rep.status));
 }
 
 static void farmemd_rtt(client *c, double *out) {
   far_wire_rep rep;
   for (int i = 0; i < WARMUP + SAMPLES; i++) {
-    double t0 = now_us();
+    double t0 = bench_now_us();
     far_wire_put_read(&c->out, 100 + (uint64_t)i, CLS, OBJ);
     round_trip(c, &rep);
-    double t = now_us() - t0;
-    if (rep.status != FAR_OK || rep.len != 1u << CLS || rep.data[0] != 0x42) die("read", "wrong reply");
+    double t = bench_now_us() - t0;
+    if (rep.status != FAR_OK || rep.len != 1u << CLS || rep.data[0] != 0x42) bench_die("read", "wrong reply");
     if (i >= WARMUP) out[i - WARMUP] = t;
   }
 }
 
 static void bare_rtt(uint16_t port, double *out) {
   int fd = bare_echo_connect(port);
-  if (fd < 0) die("bare echo", "cannot connect");
+  if (fd < 0) bench_die("bare echo", "cannot connect");
   for (int i = 0; i < WARMUP + SAMPLES; i++) {
     double t = bare_echo_once(fd);
-    if (t < 0) die("bare echo", "connection lost");
+    if (t < 0) bench_die("bare echo", "connection lost");
     if (i >= WARMUP) out[i - WARMUP] = t;
   }
   close(fd);
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) die("usage", "farmemd_bench FARMEMD [REPS]");
-  int reps = argc > 2 ? atoi(argv[2]) : 5;
-  if (reps < 1 || reps > 100) die("REPS", "expected 1..100");
-  uint16_t bare_port;
-  if (bare_server_start(&bare_port) < 0) die("bare server", "cannot start");
-  farmemd_child srv;
-  char err[512];
-  const char *flags[] = {"--threads", "1", "--log-level", "warn", NULL};
-  if (farmemd_child_start(&srv, argv[1], flags, NULL, err, sizeof err) != 0) die("farmemd", err);
+  bench_setup b;
+  bench_setup_start(&b, "farmemd_bench", argc, argv);
+  int reps = b.reps;
+  uint16_t bare_port = b.bare_port;
   client c;
-  open_client(&c, srv.port);
+  open_client(&c, b.srv.port);
   size_t n = (size_t)reps * SAMPLES;
   double *bare = malloc(n * sizeof *bare), *far = malloc(n * sizeof *far);
   for (int r = 0; r < reps; r++) { /* alternate which goes first */
@@ -121,7 +106,7 @@ int main(int argc, char **argv) {
     if (r % 2 == 1) bare_rtt(bare_port, bare + (size_t)r * SAMPLES);
   }
   close(c.fd);
-  farmemd_child_stop(&srv, SIGTERM);
+  farmemd_child_stop(&b.srv, SIGTERM);
   double bm = quantile(bare, n, 0.5), bp = quantile(bare, n, 0.99);
   double fm = quantile(far, n, 0.5), fp = quantile(far, n, 0.99);
   printf("farmemd benchmark on 127.0.0.1: %d interleaved repetitions of %d round trips per side\n", reps, SAMPLES);

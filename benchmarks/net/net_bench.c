@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bare.h"
+#include "bench_setup.h"
 #include "quantile.h"
 #include "far/net.h"
 #include "farmemd_child.h"
@@ -25,34 +26,22 @@ enum {
   BW_WINDOW = 8,       /* tickets in flight */
 };
 
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what, const char *detail) __attribute__((noreturn));
-static void die(const char *what, const char *detail) {
-  fprintf(stderr, "net_bench: %s: %s\n", what, detail);
-  exit(1);
-}
-
 static void bare_rtt(uint16_t port, double *out) {
   int fd = bare_echo_connect(port);
-  if (fd < 0) die("bare echo", "cannot connect");
+  if (fd < 0) bench_die("bare echo", "cannot connect");
   for (int i = 0; i < RTT_WARMUP; i++) bare_echo_once(fd);
   for (int i = 0; i < RTT_SAMPLES; i++)
-    if ((out[i] = bare_echo_once(fd)) < 0) die("bare echo", "connection lost");
+    if ((out[i] = bare_echo_once(fd)) < 0) bench_die("bare echo", "connection lost");
   close(fd);
 }
 
 static void client_rtt(far_net *net, double *out) {
   unsigned char buf[1u << RTT_CLASS];
   for (int i = 0; i < RTT_WARMUP + RTT_SAMPLES; i++) {
-    double t0 = now_us();
+    double t0 = bench_now_us();
     int st = far_net_read(net, RTT_CLASS, (uint64_t)i % 64, buf);
-    double t = now_us() - t0;
-    if (st != FAR_OK || buf[0] != (unsigned char)(i % 64)) die("far_net_read", far_status_name(st));
+    double t = bench_now_us() - t0;
+    if (st != FAR_OK || buf[0] != (unsigned char)(i % 64)) bench_die("far_net_read", far_status_name(st));
     if (i >= RTT_WARMUP) out[i - RTT_WARMUP] = t;
   }
 }
@@ -66,30 +55,30 @@ typedef struct window {
 static void submit(far_net *net, window *w, unsigned slot, uint64_t first) {
   for (unsigned j = 0; j < BW_BATCH; j++)
     w->ios[slot][j] = (far_io){.cls = BW_CLASS, .id = (first + j) % BW_OBJECTS, .buf = w->bufs[slot * BW_BATCH + j]};
-  if (far_net_readv(net, w->ios[slot], BW_BATCH, &w->t[slot], NULL, NULL) != FAR_OK) die("far_net_readv", "refused");
+  if (far_net_readv(net, w->ios[slot], BW_BATCH, &w->t[slot], NULL, NULL) != FAR_OK) bench_die("far_net_readv", "refused");
 }
 
 static double client_gbps(far_net *net, window *w) {
-  double t0 = now_us();
+  double t0 = bench_now_us();
   uint64_t next = 0;
   for (unsigned s = 0; s < BW_WINDOW; s++, next += BW_BATCH) submit(net, w, s, next);
   for (unsigned s = 0; next < BW_MESSAGES + BW_WINDOW * BW_BATCH; s = (s + 1) % BW_WINDOW, next += BW_BATCH) {
     int st = far_ticket_wait(net, &w->t[s]);
-    if (st != FAR_OK) die("far_net_readv", far_status_name(st));
+    if (st != FAR_OK) bench_die("far_net_readv", far_status_name(st));
     if (next < BW_MESSAGES) submit(net, w, s, next);
   }
-  return (double)BW_MESSAGES * (1u << BW_CLASS) / (now_us() - t0) / 1e3;
+  return (double)BW_MESSAGES * (1u << BW_CLASS) / (bench_now_us() - t0) / 1e3;
 }
 
 static void populate(far_net *net) {
   unsigned char buf[1u << BW_CLASS];
   for (uint64_t id = 0; id < 64; id++) {
     memset(buf, (int)id, 1u << RTT_CLASS);
-    if (far_net_write(net, RTT_CLASS, id, buf, 1u << RTT_CLASS) != FAR_OK) die("populate", "write failed");
+    if (far_net_write(net, RTT_CLASS, id, buf, 1u << RTT_CLASS) != FAR_OK) bench_die("populate", "write failed");
   }
   for (uint64_t id = 0; id < BW_OBJECTS; id++) {
     memset(buf, (int)id, sizeof buf);
-    if (far_net_write(net, BW_CLASS, id, buf, sizeof buf) != FAR_OK) die("populate", "write failed");
+    if (far_net_write(net, BW_CLASS, id, buf, sizeof buf) != FAR_OK) bench_die("populate", "write failed");
   }
 }
 
@@ -103,19 +92,15 @@ static double load_average(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) die("usage", "net_bench FARMEMD [REPS]");
-  int reps = argc > 2 ? atoi(argv[2]) : 5;
-  if (reps < 1 || reps > 100) die("REPS", "expected 1..100");
   double load_before = load_average();
-  uint16_t bare_port;
-  if (bare_server_start(&bare_port) < 0) die("bare server", "cannot start");
-  farmemd_child srv;
+  bench_setup b;
+  bench_setup_start(&b, "net_bench", argc, argv);
+  int reps = b.reps;
+  uint16_t bare_port = b.bare_port;
   char err[512];
-  const char *flags[] = {"--threads", "1", "--log-level", "warn", NULL};
-  if (farmemd_child_start(&srv, argv[1], flags, NULL, err, sizeof err) != 0) die("farmemd", err);
-  far_net_config cfg = {.servers = srv.addr};
+  far_net_config cfg = {.servers = b.srv.addr};
   far_net *net = far_net_open(&cfg, err, sizeof err);
-  if (!net) die("far_net_open", err);
+  if (!net) bench_die("far_net_open", err);
   populate(net);
 
   size_t n = (size_t)reps * RTT_SAMPLES;
@@ -135,7 +120,7 @@ int main(int argc, char **argv) {
     bulk_bw[r] = bare_stream_gbps(bare_port, BW_MESSAGES, BARE_STREAM_MAX_PER_SEND);
   }
   far_net_close(net);
-  farmemd_child_stop(&srv, SIGTERM);
+  farmemd_child_stop(&b.srv, SIGTERM);
 
   double bm = quantile(bare, n, 0.5), bp = quantile(bare, n, 0.99);
   double cm = quantile(client, n, 0.5), cp = quantile(client, n, 0.99);
