@@ -10,12 +10,42 @@
 #ifndef FAR_DS_COMMON_H
 #define FAR_DS_COMMON_H
 
+#ifndef FARDS_LOCAL
 #include <far/rt.h>
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef FARDS_LOCAL
+/* The local-only build (-DFARDS_LOCAL, plain compiler, no libfarrt): the same structures and the
+ * same per-element code, with every chunk in ordinary malloc memory. The runtime calls the
+ * structures make become these: barriers are the identity, scopes and prefetches do nothing, the
+ * heap is libc's. It is the "all local" baseline of benchmarks/apps (and what a paging runtime
+ * preloaded under it sees as a plain malloc heap). A program built this way must not also include
+ * far/rt.h. */
+#ifdef FAR_RT_H
+#error "FARDS_LOCAL: far/rt.h is included too; the local-only build has no runtime"
+#endif
+static inline void *far_malloc(size_t n) { return malloc(n); }
+static inline void *far_calloc(size_t n, size_t size) { return calloc(n, size); }
+static inline void far_free(void *p) { free(p); }
+static inline void *far_read(const void *p, size_t n, unsigned site) {
+  (void)n, (void)site;
+  return (void *)p;
+}
+static inline void *far_write(void *p, size_t n, unsigned site) { return far_read(p, n, site); }
+static inline void *far_read_nt(const void *p, size_t n, unsigned site) {
+  return far_read(p, n, site);
+}
+static inline void *far_write_nt(void *p, size_t n, unsigned site) { return far_read(p, n, site); }
+static inline void far_scope_enter(unsigned site) { (void)site; }
+static inline void far_scope_exit(void) {}
+static inline void far_prefetch(const void *p, size_t len) { (void)p, (void)len; }
+static inline void far_flush_range(const void *p, size_t len) { (void)p, (void)len; }
+#endif
 
 /* The largest chunk: the runtime's largest size class, so a chunk is one object. */
 #define FARDS_CHUNK_MAX (64u << 10)
