@@ -17,6 +17,9 @@ typedef struct config {
   unsigned idle_timeout_ms;
   unsigned max_conns;    /* connections beyond this are closed at once */
   int log_level;
+  const char *offload[16]; /* --offload module paths, in order */
+  unsigned noffload;
+  int default_offload;     /* load farmem's own vector module (--default-offload yes|no) */
 } config;
 
 /* Parses argv into cfg. Returns -1 to continue, or an exit status (0 after --help/--version, 2 after

@@ -1,8 +1,10 @@
 /* Request dispatch: validates a frame, enforces the connection state (hello first, once), and runs
- * the op against the connection's namespace. New ops (OFFLOAD's functions) plug in here. */
+ * the op against the connection's namespace. OFFLOAD runs a
+ * function of a loaded module (offload.h). */
 #include "dispatch.h"
 #include <string.h>
 #include "capacity.h"
+#include "offload.h"
 
 /* Replies with an error status and ends the connection once the reply is out. */
 static int refuse(conn *c, const far_wire_req *q, int status, const char *reason) {
@@ -77,7 +79,7 @@ static int run(conn *c, const far_wire_req *q) {
     ns_free(c->ns, q->cls, q->obj, q->count);
     return far_wire_put_status(&c->out, q->op, q->rid, FAR_OK);
   case FAR_OP_STATS: return stats(c, q);
-  case FAR_OP_OFFLOAD: return far_wire_put_status(&c->out, q->op, q->rid, FAR_ENOENT);
+  case FAR_OP_OFFLOAD: return offload_serve(c, q);
   case FAR_OP_BYE:
     c->close_after_flush = 1;
     c->close_level = LOG_INFO;

@@ -28,6 +28,8 @@ static const char usage[] =
     "  --idle-timeout SECS  drop peers stalled this long: partial frame, no hello, unread replies (default 10)\n"
     "  --max-conns N        most client connections at once; more are closed at once (default 1024)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+    "  --offload PATH       load an offload module (see far/offload.h); repeatable, at most 16\n"
+    "  --default-offload yes|no  load farmem's own vector module found beside farmemd (default yes)\n"
     "  --help, --version\n";
 
 static int bad(const char *flag, const char *what, const char *value) {
@@ -122,12 +124,13 @@ static void defaults(config *cfg) {
   cfg->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
   cfg->max_conns = DEFAULT_MAX_CONNS;
   cfg->log_level = LOG_INFO;
+  cfg->default_offload = 1;
 }
 
 static int known_flag(const char *flag) {
   static const char *const flags[] = {"--listen",  "--port",     "--capacity",     "--token-file",
                                       "--threads", "--spin-us",  "--idle-timeout", "--max-conns",
-                                      "--log-level"};
+                                      "--log-level", "--offload", "--default-offload"};
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (strcmp(flag, flags[i]) == 0)
       return 1;
@@ -167,6 +170,14 @@ static int apply(const char *flag, const char *v, config *cfg) {
     if (parse_uint(v, MAX_CONNS, &n) != 0 || n == 0)
       return bad(flag, "expected a connection count 1..1000000", v);
     cfg->max_conns = (unsigned)n;
+  } else if (strcmp(flag, "--offload") == 0) {
+    if (cfg->noffload == sizeof cfg->offload / sizeof *cfg->offload || !*v)
+      return bad(flag, "expected a module path (at most 16 modules)", v);
+    cfg->offload[cfg->noffload++] = v;
+  } else if (strcmp(flag, "--default-offload") == 0) {
+    if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+      return bad(flag, "expected yes or no", v);
+    cfg->default_offload = strcmp(v, "yes") == 0;
   } else { /* --log-level */
     if ((cfg->log_level = log_parse_level(v)) < 0)
       return bad(flag, "expected error, warn, info or debug", v);

@@ -2,6 +2,7 @@
  * client session (see toolchain.md, section farmemd, and docs/protocol.md). */
 #include "config.h"
 #include "log.h"
+#include "offload.h"
 #include "server.h"
 
 int main(int argc, char **argv) {
@@ -10,5 +11,7 @@ int main(int argc, char **argv) {
   if (rc >= 0)
     return rc;
   log_set_level(cfg.log_level);
+  if ((rc = offload_load(&cfg)) >= 0)
+    return rc;
   return server_run(&cfg);
 }
