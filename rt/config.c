@@ -52,6 +52,8 @@ static int parse_size(const char *s, unsigned long long *out) {
   return 0;
 }
 
+int far_config_parse_size(const char *s, unsigned long long *out) { return parse_size(s, out); }
+
 static size_t load_local_mem(void) {
   const char *v = getenv("FAR_LOCAL_MEM");
   if (!v)

@@ -30,6 +30,10 @@ struct far_config {
  * the value to stderr ("farmem: FAR_LOCAL_MEM=12XB: not a size (use e.g. 64M or 2G)") and exit(2)s. */
 void far_config_load(struct far_config *c);
 
+/* Parses a size as FAR_LOCAL_MEM takes it ("64M", "2G", "512K", "1T", plain bytes; optional "B" or
+ * "iB"; powers of 1024). Returns 0 and sets *out, or -1. (Also used by the paging baseline.) */
+int far_config_parse_size(const char *s, unsigned long long *out);
+
 /* Splits a validated servers string: copies the i-th "host:port" entry's host into host (size
  * hostlen, brackets of an IPv6 literal removed) and sets *port. Returns 0, or -1 when there is no
  * i-th entry. */
