@@ -143,6 +143,11 @@ void *far_bounce_access(uintptr_t a, size_t size, int access, bool straddles);
 /* Bytes from a to the end of its object (far), or n (non-far). */
 size_t far_span(const void *a, size_t n);
 
+/* ---- Heap (heap.c) ---- */
+/* Drops the local copy of (cls, id), leaving the entry "data on the server"; waits out a prefetch
+ * landing in it or a write-back in flight. Returns true when the server may hold data for it. */
+bool far_object_drop(unsigned cls, uint64_t id);
+
 /* ---- Prefetcher (prefetch.c) ---- */
 /* A demand miss at site: feeds the site's stride detector, which may prefetch ahead into regions of
  * the given kind (don't-cache misses prefetch into the non-temporal region). */

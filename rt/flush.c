@@ -2,7 +2,8 @@
  * the data next to it). Each dirty local object of the range is copied under its entry lock and the
  * copies are written back in batches. The objects stay cached and stay dirty, so the evacuator will
  * write them again later: a redundant write, but no window in which a newer local copy could be
- * dropped as clean. Writes racing with the flush from other threads are the program's own race. */
+ * dropped as clean. far_flush_ranges does many ranges (an offload's inputs) in the same batches.
+ * Writes racing with the flush from other threads are the program's own race. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,14 +45,24 @@ static void snapshot(struct flush_batch *b, unsigned cls, uint64_t id) {
   if (b->n == FAR_WIRE_MAX_BATCH || b->bytes >= BATCH_BYTES) send_batch(b);
 }
 
-void far_flush_range(const void *addr, size_t len) {
+/* Adds the dirty objects of one far range to the batch. */
+static void flush_one(struct flush_batch *b, const void *addr, size_t len) {
   uintptr_t a = (uintptr_t)addr;
   if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || len == 0) return;
-  struct flush_batch *b = calloc(1, sizeof *b);
-  if (!b) far_fatal("out of memory flushing a far range");
   unsigned cls = far_addr_class(a);
   size_t obj = (size_t)1 << cls;
   for (uintptr_t p = a - far_addr_within(a); p < a + len; p += obj) snapshot(b, cls, far_addr_id(p));
+}
+
+void far_flush_ranges(const struct far_range *r, size_t n) {
+  struct flush_batch *b = calloc(1, sizeof *b);
+  if (!b) far_fatal("out of memory flushing a far range");
+  for (size_t i = 0; i < n; i++) flush_one(b, r[i].addr, r[i].len);
   send_batch(b);
   free(b);
+}
+
+void far_flush_range(const void *addr, size_t len) {
+  struct far_range r = {addr, len};
+  if (far_class_of_((uintptr_t)addr) >= FAR_HEAP_CLASS_MIN && len) far_flush_ranges(&r, 1);
 }

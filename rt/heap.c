@@ -149,9 +149,10 @@ static bool write_back_pending(unsigned cls, uint64_t id, uint64_t e) {
   return atomic_load(&far_region_of(far_entry_local(e, cls, id))->synced);
 }
 
-/* Drops an object's local copy; returns true when the server may hold data for it. Waits for a
- * prefetch landing in it or a write-back of it in flight, so the server's FREE comes after them. */
-static bool drop_object(unsigned cls, uint64_t id) {
+/* Drops an object's local copy (far_free; far_mark_remote); returns true when the server may hold
+ * data for it. Waits for a prefetch landing in it or a write-back of it in flight, so the server's
+ * FREE (or an offloaded function's output) comes after them. */
+bool far_object_drop(unsigned cls, uint64_t id) {
   uint64_t *slot = far_entry(cls, id);
   unsigned spins = 0;
   for (;;) {
@@ -192,7 +193,7 @@ void far_free(void *p) {
     pthread_mutex_unlock(&classes[cls].lock);
   }
   bool remote = false;
-  for (uint64_t i = 0; i < count; i++) remote |= drop_object(cls, id + i);
+  for (uint64_t i = 0; i < count; i++) remote |= far_object_drop(cls, id + i);
   if (!remote) {
     release_ids(cls, id, count);
     return;

@@ -63,6 +63,8 @@ int far_net_free(far_net *net, unsigned cls, uint64_t id, uint64_t count) {
   return far_ticket_wait(net, &t);
 }
 
+unsigned far_net_server_count(const far_net *net) { return net->nservers; }
+
 int far_net_offload(far_net *net, const char *name, const void *args, size_t args_len, void **result,
                     size_t *result_len) {
   size_t name_len = name ? strlen(name) : 0;

@@ -63,6 +63,8 @@ int far_ticket_done(const far_ticket *t);
 /* Waits (spin, then sleep) and returns the ticket's status. */
 int far_ticket_wait(far_net *net, far_ticket *t);
 
+/* How many servers the client is connected to. */
+unsigned far_net_server_count(const far_net *net);
 /* Calls an offload function on the first server; *result is malloc'd (free it). */
 int far_net_offload(far_net *net, const char *name, const void *args, size_t args_len,
                     void **result, size_t *result_len);

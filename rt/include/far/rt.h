@@ -181,6 +181,28 @@ void far_prefetch(const void *addr, size_t len);
 /* Writes every dirty object overlapping [addr, addr+len) back to the server (objects stay cached). */
 void far_flush_range(const void *addr, size_t len);
 
+/* ---- Offload: run a function inside farmemd, next to the data (toolchain.md, "Offloaded
+ * operations"). Requires exactly one server (the embedded one, or FAR_SERVER naming one). ---- */
+struct far_range {
+  const void *addr;
+  size_t len;
+};
+/* The same for several ranges, written back in shared batches. */
+void far_flush_ranges(const struct far_range *r, size_t n);
+/* Tells the runtime that the server's copy of [addr, addr+len) is the current one (an offloaded
+ * function wrote it): every overlapping object loses its local copy and is fetched on next use.
+ * Call it outside any scope that holds addresses into the range. */
+void far_mark_remote(const void *addr, size_t len);
+/* Calls offload function name with args: first flushes the dirty objects of inputs[0..ninputs),
+ * drops the local copies of outputs[0..noutputs) (before and after, see far_mark_remote), then
+ * waits for the result, stored in *result (malloc'd: free it) and *result_len. Returns FAR_OK,
+ * FAR_ENOENT (no such function), FAR_EOFFLOAD (it failed: farmemd logs why), FAR_EINVAL (bad
+ * arguments, or several servers: objects are sharded, so a function would see only part of them),
+ * or a network error. */
+int far_offload(const char *name, const void *args, size_t args_len, const struct far_range *inputs,
+                size_t ninputs, const struct far_range *outputs, size_t noutputs, void **result,
+                size_t *result_len);
+
 void *far_memcpy(void *dst, const void *src, size_t n);
 void *far_memmove(void *dst, const void *src, size_t n);
 void *far_memset(void *dst, int c, size_t n);
