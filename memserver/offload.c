@@ -103,21 +103,19 @@ static int default_module(char *path, size_t len) {
   return w > 0 && (size_t)w < len && access(path, R_OK) == 0 ? 0 : -1;
 }
 
+/* The command line's modules first, so a bad one is reported before anything else is logged. */
 int offload_load(const config *cfg) {
   static char bundled[PATH_MAX];
-  if (cfg->default_offload) {
-    if (default_module(bundled, sizeof bundled) == 0) {
-      int rc = load_module(bundled);
-      if (rc >= 0)
-        return rc;
-    } else {
-      log_msg(LOG_INFO, "offload: farmem's vector module (%s) not found beside farmemd", FARMEMD_MODULE_REL);
-    }
-  }
   for (unsigned i = 0; i < cfg->noffload; i++) {
     int rc = load_module(cfg->offload[i]);
     if (rc >= 0)
       return rc;
   }
-  return -1;
+  if (!cfg->default_offload)
+    return -1;
+  if (default_module(bundled, sizeof bundled) != 0) {
+    log_msg(LOG_INFO, "offload: farmem's vector module (%s) not found beside farmemd", FARMEMD_MODULE_REL);
+    return -1;
+  }
+  return load_module(bundled);
 }
