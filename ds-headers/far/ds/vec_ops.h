@@ -223,8 +223,7 @@ static inline int fards_vop_output(struct fards_vop *op, int local) {
 
 /* Declares the operations for NAME, a far array or vector of arithmetic type T declared before. */
 #define FAR_VECTOR_OPS_DECLARE(name, T)                                                             \
-  _Static_assert(FARDS_TYPE_OF(T) == FARDS_T_F32 ? sizeof(T) == 4                                  \
-                 : FARDS_TYPE_OF(T) == FARDS_T_F64 ? sizeof(T) == 8 : sizeof(T) <= 8,              \
+  _Static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8,          \
                  #name ": vector operations need an integer, float or double element");           \
   FARDS_API struct fards_vop name##_vop_(name *v, const char *fn, int agg, int cmp, T value) {       \
     struct fards_vop op;                                                                            \
