@@ -7,12 +7,14 @@
 #include "barriers.h"
 
 #include "loop_chunks.h"
+#include "loop_ranges.h"
 #include "loop_scopes.h"
 #include "nocache.h"
 #include "regions.h"
 #include "runtime_api.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
@@ -119,22 +121,39 @@ bool isInstrumentable(const Function &fn) {
   return !fn.isDeclaration() && !fn.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
 }
 
+// Loop work (when optimising): counted loops are versioned with range barriers, then call-free
+// innermost loops hold scopes and chunk their affine accesses. Returns the loops' scope flags.
+static LoopScopeFlags instrumentLoops(Function &fn, FunctionAnalysisManager &analyses, RuntimeApi &api,
+                                      const SmallPtrSetImpl<Instruction *> &nontemporal,
+                                      SmallPtrSetImpl<Instruction *> &done) {
+  if (versionCountedLoops(fn, analyses.getResult<LoopAnalysis>(fn),
+                          analyses.getResult<DominatorTreeAnalysis>(fn),
+                          analyses.getResult<ScalarEvolutionAnalysis>(fn), api, nontemporal, done))
+    analyses.invalidate(fn, PreservedAnalyses::none());
+  LoopInfo &loops = analyses.getResult<LoopAnalysis>(fn);
+  ScalarEvolution &scev = analyses.getResult<ScalarEvolutionAnalysis>(fn);
+  SmallPtrSet<Instruction *, 16> affine; // decided before the loop instrumentation splits blocks
+  for (BasicBlock &block : fn)
+    for (Instruction &inst : block)
+      if (hasAffinePointer(inst, loops, scev)) affine.insert(&inst);
+  SmallPtrSet<const BasicBlock *, 16> barrierBlocks;
+  for (const Region &region : findRegions(fn, nontemporal, done))
+    barrierBlocks.insert(region.last->getParent());
+  LoopScopeFlags flags = holdLoopScopes(fn, loops, api, barrierBlocks);
+  chunkLoopAccesses(fn, flags, api, nontemporal, affine, done);
+  return flags;
+}
+
 PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analyses) {
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();
   SmallPtrSet<Instruction *, 16> nontemporal;
   removeNoCacheMarks(fn, nontemporal);
-  SmallPtrSet<Instruction *, 16> chunked;
-  std::vector<Region> regions = findRegions(fn, nontemporal, chunked);
-  if (regions.empty()) return PreservedAnalyses::all();
+  SmallPtrSet<Instruction *, 16> done; // accesses instrumented by the loop work
+  if (findRegions(fn, nontemporal, done).empty()) return PreservedAnalyses::all();
   RuntimeApi api(*fn.getParent());
   LoopScopeFlags loopFlags;
-  if (holdScopesInLoops) {
-    SmallPtrSet<const BasicBlock *, 16> barrierBlocks;
-    for (const Region &region : regions) barrierBlocks.insert(region.last->getParent());
-    loopFlags = holdLoopScopes(fn, analyses.getResult<LoopAnalysis>(fn), api, barrierBlocks);
-    chunkLoopAccesses(fn, loopFlags, api, nontemporal, chunked);
-    regions = findRegions(fn, nontemporal, chunked); // the loop instrumentation split blocks
-  }
+  if (holdScopesInLoops) loopFlags = instrumentLoops(fn, analyses, api, nontemporal, done);
+  std::vector<Region> regions = findRegions(fn, nontemporal, done); // the loop work split blocks
   for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent()).held;
   OptimizationRemarkEmitter remarks(&fn);
   RegionEmitter emitter(api, remarks);

@@ -10,6 +10,7 @@
 #include "loop_chunks.h"
 
 #include "locality.h"
+#include "loop_ranges.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/IR/IRBuilder.h"
@@ -21,7 +22,6 @@ namespace farpass {
 namespace {
 
 constexpr uint64_t kNonFarEnd = kFarTag << kFarTagShift; // every non-far address is below
-constexpr unsigned kClassShift = 51;                      // far/rt.h: bits 55..51, the class
 constexpr uint64_t kWindowShift = 8;                      // 256-byte windows
 
 struct SiteCache {
@@ -36,10 +36,10 @@ public:
   void instrument(Instruction *access, const LoopScope &loop, bool nontemporal) {
     SiteCache cache = newCache();
     bool isLoad = isa<LoadInst>(access);
-    unsigned operand = isLoad ? LoadInst::getPointerOperandIndex() : StoreInst::getPointerOperandIndex();
+    PlainAccess plain = *plainAccess(*access);
+    unsigned operand = plain.operand;
     Value *pointer = access->getOperand(operand);
-    Type *type = isLoad ? access->getType() : cast<StoreInst>(access)->getValueOperand()->getType();
-    uint64_t size = access->getModule()->getDataLayout().getTypeStoreSize(type).getFixedSize();
+    uint64_t size = access->getModule()->getDataLayout().getTypeStoreSize(plain.type).getFixedSize();
     DebugLoc where = RuntimeApi::locationNear(access);
     IRBuilder<> b(access);
     Value *p = b.CreatePtrToInt(pointer, api.sizeTy);
@@ -94,7 +94,7 @@ private:
 
   void cacheWindow(IRBuilder<> &far, const SiteCache &cache, Value *p, Value *end, bool write,
                    bool nontemporal) {
-    Value *cls = far.CreateAnd(far.CreateLShr(p, kClassShift), far.getInt64(31));
+    Value *cls = far.CreateAnd(far.CreateLShr(p, kFarClassShift), far.getInt64(31));
     Value *shift = far.CreateBinaryIntrinsic(Intrinsic::umin, cls, far.getInt64(kWindowShift));
     Value *windowSize = far.CreateShl(far.getInt64(1), shift);
     Value *windowLo = far.CreateAnd(p, far.CreateNeg(windowSize));
@@ -114,23 +114,21 @@ private:
   IRBuilder<> entry;
 };
 
-bool isChunkable(Instruction &inst) {
-  if (auto *load = dyn_cast<LoadInst>(&inst))
-    return load->isSimple() && !isProvablyLocal(load->getPointerOperand());
-  if (auto *store = dyn_cast<StoreInst>(&inst))
-    return store->isSimple() && !isProvablyLocal(store->getPointerOperand());
-  return false;
+bool isChunkable(Instruction &inst, const SmallPtrSetImpl<Instruction *> &affine) {
+  Optional<PlainAccess> plain = plainAccess(inst);
+  return plain && affine.count(&inst) && !isProvablyLocal(inst.getOperand(plain->operand));
 }
 
 } // namespace
 
 void chunkLoopAccesses(Function &fn, const LoopScopeFlags &loops, RuntimeApi &api,
                        const SmallPtrSetImpl<Instruction *> &nontemporal,
+                       const SmallPtrSetImpl<Instruction *> &affine,
                        SmallPtrSetImpl<Instruction *> &done) {
   SmallVector<std::pair<Instruction *, LoopScope>, 16> accesses;
   for (auto &[block, scope] : loops)
     for (Instruction &inst : *const_cast<BasicBlock *>(block))
-      if (isChunkable(inst)) accesses.push_back({&inst, scope});
+      if (isChunkable(inst, affine)) accesses.push_back({&inst, scope});
   if (accesses.empty()) return;
   Chunker chunker(fn, api);
   OptimizationRemarkEmitter remarks(&fn);

@@ -12,9 +12,12 @@
 
 namespace farpass {
 
-// Instruments the eligible accesses of the loops in LOOPS and adds them to DONE.
+// Instruments the plain accesses of the loops in LOOPS whose pointers are in AFFINE (invariant in
+// or affine in their loop: a pointer chased through memory would miss its cache every time and
+// is better served by a region barrier) and adds them to DONE.
 void chunkLoopAccesses(llvm::Function &fn, const LoopScopeFlags &loops, RuntimeApi &api,
                        const llvm::SmallPtrSetImpl<llvm::Instruction *> &nontemporal,
+                       const llvm::SmallPtrSetImpl<llvm::Instruction *> &affine,
                        llvm::SmallPtrSetImpl<llvm::Instruction *> &done);
 
 } // namespace farpass

@@ -11,6 +11,7 @@ namespace farpass {
 // Far addresses carry the tag 0xFA in bits 63..56 (far/rt.h).
 constexpr unsigned kFarTagShift = 56;
 constexpr uint64_t kFarTag = 0xFA;
+constexpr unsigned kFarClassShift = 51; // bits 55..51: the size class c (objects of 2^c bytes)
 
 struct RuntimeApi {
   explicit RuntimeApi(llvm::Module &module);

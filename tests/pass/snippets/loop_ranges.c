@@ -1,0 +1,33 @@
+// With optimisation, a counted call-free loop is versioned: before it, the range every affine
+// access covers over the whole loop is checked (not far, or inside one far object), and the loop
+// then runs with one barrier per access taken before it; otherwise the unchanged copy runs with
+// loop scopes and chunking. Pointers chased through memory are not chunked (their window cache
+// would miss every time): they get a region barrier shared by the accesses to one object.
+// FARCC: -g -O1 -c -o /dev/null -Rpass=farpass
+// OUTPUT: stderr
+#include "common.h"
+
+long sum_names(const struct node *p) {
+  long s = 0;
+  for (int i = 0; i < 16; i++) s += p->name[i];
+  // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each before the loop
+  // CHECK: loop_ranges.c:[[@LINE-2]]:{{[0-9]+}}: remark: read cached per 256-byte window
+  return s;
+}
+
+long chase(const struct node *p) {
+  long s = 0;
+  while (p) { s += p->v; p = p->next; }
+  // CHECK-NOT: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned
+  // CHECK: loop_ranges.c:[[@LINE-2]]:{{[0-9]+}}: remark: loop holds one scope
+  // CHECK-NOT: loop_ranges.c:[[@LINE-3]]:{{[0-9]+}}: remark: read cached
+  // CHECK: loop_ranges.c:[[@LINE-4]]:{{[0-9]+}}: remark: far_read barrier of 32 bytes for 2 access(es)
+  return s;
+}
+
+int external(int);
+void with_call(int *a, int n) {
+  for (int i = 0; i < n; i++) a[i] = external(i);
+  // CHECK-NOT: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned
+  // CHECK: loop_ranges.c:[[@LINE-2]]:{{[0-9]+}}: remark: far_write barrier of 4 bytes
+}
