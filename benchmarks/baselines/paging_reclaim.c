@@ -1,0 +1,180 @@
+/* The paging baseline's reclaim: a background thread keeps resident arena pages within the budget
+ * (FARPAGING_LOCAL_MEM), as kswapd does for a memory cgroup with far-memory swap.
+ *
+ * Resident pages occupy frames (budget / 4 KiB of them). When free frames fall below a low
+ * watermark the reclaimer sweeps the frames with a CLOCK hand: a page with its reference bit set
+ * gets a second chance (the bit is cleared), one without becomes a victim. The reference bit is an
+ * approximation of the kernel's accessed bit, which userspace cannot read here (no idle page
+ * tracking on this kernel): it is set by the fault that brought the page in and by its first write
+ * (a write-protect fault), never by later reads or writes of a resident page.
+ *
+ * A batch of up to 64 victims is evicted together: dirty ones are write-protected first (so a
+ * concurrent write waits in the fault handler instead of being lost), written to farmemd in one
+ * writev, and dropped with MADV_DONTNEED only after farmemd has acknowledged them; clean ones are
+ * dropped at once (farmemd already holds them, or they are zeros). The next access faults again.
+ * A fault that finds no free frame waits for the reclaimer, as direct reclaim would stall it. */
+#define _GNU_SOURCE
+#include "paging.h"
+
+#include <errno.h>
+#include <far/net.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+struct victim {
+  size_t page;
+  int dirty;
+};
+
+void pg_put_frame(uint32_t f) {
+  pg.frames[f] = PG_NO_FRAME;
+  pg.free_frames[pg.nfree++] = f;
+}
+
+void pg_take_frames(uint32_t *out, unsigned n) {
+  while (pg.nfree < n) {
+    atomic_fetch_add(&pg.st.reclaim_waits, 1);
+    pthread_cond_signal(&pg.reclaim_cv);
+    pthread_cond_wait(&pg.frames_cv, &pg.lock);
+  }
+  for (unsigned i = 0; i < n; i++)
+    out[i] = pg.free_frames[--pg.nfree];
+  if (pg.nframes - pg.nfree > pg.peak_used)
+    pg.peak_used = pg.nframes - pg.nfree;
+  if (pg.nfree < pg.low_wm)
+    pthread_cond_signal(&pg.reclaim_cv);
+}
+
+/* Advances the CLOCK hand until max victims are found or two full sweeps pass (pg.lock held). */
+static unsigned pick_victims(struct victim *v, unsigned max) {
+  unsigned k = 0;
+  for (size_t scanned = 0; k < max && scanned < 2 * (size_t)pg.nframes; scanned++) {
+    uint32_t f = pg.hand;
+    pg.hand = f + 1 == pg.nframes ? 0 : f + 1;
+    uint32_t page = pg.frames[f];
+    if (page == PG_NO_FRAME || pg.pages[page].state != PG_RESIDENT)
+      continue;
+    struct pg_page *pp = &pg.pages[page];
+    if (pp->flags & PG_REF) {
+      pp->flags &= (uint8_t)~PG_REF;
+      continue;
+    }
+    pp->state = PG_EVICTING;
+    v[k++] = (struct victim){.page = page, .dirty = (pp->flags & PG_DIRTY) != 0};
+  }
+  return k;
+}
+
+static int by_page(const void *a, const void *b) {
+  size_t x = ((const struct victim *)a)->page, y = ((const struct victim *)b)->page;
+  return (x > y) - (x < y);
+}
+
+/* Calls fn on each run of consecutive pages among the victims (sorted) that match dirty_only. */
+static void for_runs(const struct victim *v, unsigned k, int dirty_only, void (*fn)(size_t, size_t)) {
+  for (unsigned i = 0; i < k;) {
+    if (dirty_only && !v[i].dirty) {
+      i++;
+      continue;
+    }
+    unsigned j = i + 1;
+    while (j < k && v[j].page == v[j - 1].page + 1 && (!dirty_only || v[j].dirty))
+      j++;
+    fn(v[i].page, j - i);
+    i = j;
+  }
+}
+
+static void protect_run(size_t first, size_t n) { pg_protect(first, n, 1); }
+
+static void drop_run(size_t first, size_t n) {
+  if (madvise(pg_addr(first), n << PG_SHIFT, MADV_DONTNEED) != 0)
+    pg_fatal("madvise(MADV_DONTNEED) failed: %s", strerror(errno));
+}
+
+/* Writes the dirty victims to farmemd and waits for the acknowledgement; returns how many. */
+static unsigned write_back(const struct victim *v, unsigned k) {
+  far_io io[PG_BATCH];
+  unsigned n = 0;
+  for (unsigned i = 0; i < k; i++)
+    if (v[i].dirty)
+      io[n++] = (far_io){.cls = PG_CLASS, .id = v[i].page, .buf = pg_addr(v[i].page), .len = PG_SIZE};
+  if (!n)
+    return 0;
+  far_ticket t;
+  int st = far_net_writev(pg.net, io, n, &t, NULL, NULL);
+  if (st == FAR_OK)
+    st = far_ticket_wait(pg.net, &t);
+  if (st != FAR_OK) {
+    char why[256];
+    far_net_error(pg.net, why, sizeof why);
+    pg_fatal("cannot write pages back to farmemd: status %d %s", st, why);
+  }
+  return n;
+}
+
+/* Frees the victims' frames and wakes threads that faulted on them meanwhile. */
+static void finish_eviction(const struct victim *v, unsigned k) {
+  size_t wake[PG_BATCH];
+  unsigned nwake = 0;
+  pthread_mutex_lock(&pg.lock);
+  for (unsigned i = 0; i < k; i++) {
+    struct pg_page *pp = &pg.pages[v[i].page];
+    if (v[i].dirty)
+      pp->flags |= PG_STORED;
+    if (pp->flags & PG_WAITER)
+      wake[nwake++] = v[i].page;
+    pp->state = (pp->flags & PG_STORED) ? PG_REMOTE : PG_ZERO;
+    pp->flags &= PG_STORED;
+    pg_put_frame(pp->frame);
+  }
+  pthread_cond_broadcast(&pg.frames_cv);
+  pthread_mutex_unlock(&pg.lock);
+  for (unsigned i = 0; i < nwake; i++)
+    pg_wake(wake[i], 1);
+}
+
+static void evict(struct victim *v, unsigned k) {
+  qsort(v, k, sizeof *v, by_page);
+  for_runs(v, k, 1, protect_run);
+  unsigned written = write_back(v, k);
+  for_runs(v, k, 0, drop_run);
+  finish_eviction(v, k);
+  atomic_fetch_add(&pg.st.evicted, k);
+  atomic_fetch_add(&pg.st.written_back, written);
+  atomic_fetch_add(&pg.st.dropped_clean, k - written);
+}
+
+static void wait_briefly(void) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += 1000000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000;
+  }
+  pthread_cond_timedwait(&pg.reclaim_cv, &pg.lock, &until);
+}
+
+void *pg_reclaim_main(void *arg) {
+  (void)arg;
+  struct victim v[PG_BATCH];
+  pthread_mutex_lock(&pg.lock);
+  for (;;) {
+    while (pg.nfree >= pg.low_wm)
+      pthread_cond_wait(&pg.reclaim_cv, &pg.lock);
+    while (pg.nfree < pg.high_wm) {
+      unsigned k = pick_victims(v, PG_BATCH);
+      if (k == 0) { /* every frame is in flight: let the handlers finish */
+        wait_briefly();
+        continue;
+      }
+      pthread_mutex_unlock(&pg.lock);
+      evict(v, k);
+      pthread_mutex_lock(&pg.lock);
+    }
+  }
+  return NULL;
+}
