@@ -51,6 +51,13 @@ static void note_input(struct farcc_mode *mode, const char *arg, const char *lan
   }
 }
 
+static const char emit_rewritten[] = "--emit-rewritten";
+
+int farcc_is_own_option(const char *arg) {
+  size_t n = sizeof emit_rewritten - 1;
+  return strncmp(arg, emit_rewritten, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
 void farcc_classify(int argc, char **argv, struct farcc_mode *mode) {
   int no_link = 0, dep_only = 0, dep_with_compile = 0, inputs = 0, c_sources = 0;
   const char *language = NULL;
@@ -77,10 +84,15 @@ void farcc_classify(int argc, char **argv, struct farcc_mode *mode) {
       mode->shared = 1;
     } else if (!strcmp(a, "-v") || !strcmp(a, "-###")) {
       mode->verbose = 1;
+    } else if (farcc_is_own_option(a)) {
+      mode->emit_rewritten = a[sizeof emit_rewritten - 1] ? a + sizeof emit_rewritten : "";
+    } else if (!strncmp(a, "-g", 2)) {
+      mode->debug_info = 1;
     }
   }
   if (dep_only && !dep_with_compile) no_link = mode->preprocesses = 1;
   mode->info_only = inputs == 0;
   mode->compiles = c_sources > 0;
+  mode->c_sources = c_sources;
   mode->links = inputs > 0 && !no_link;
 }

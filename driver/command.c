@@ -45,6 +45,11 @@ static void push_compile_flags(struct argv_builder *b, const struct farcc_mode *
   if (mode->preprocesses) return;
   pushf(b, "-fplugin=%s", paths->plugin);
   pushf(b, "-fpass-plugin=%s", paths->plugin);
+  if (!mode->emit_rewritten) return;
+  push(b, "-mllvm");
+  if (*mode->emit_rewritten) pushf(b, "-farpass-rewritten-file=%s", mode->emit_rewritten);
+  else push(b, "-farpass-emit-rewritten");
+  if (!mode->debug_info) push(b, "-gline-tables-only"); /* for the source-line annotations */
 }
 
 static void push_link_flags(struct argv_builder *b, const struct farcc_paths *paths) {
@@ -66,7 +71,8 @@ char **farcc_clang_argv(int argc, char **argv, const struct farcc_mode *mode,
   struct argv_builder b = {0};
   push(&b, clang_program());
   if (mode->compiles) push_compile_flags(&b, mode, paths);
-  for (int i = 1; i < argc; i++) push(&b, argv[i]);
+  for (int i = 1; i < argc; i++)
+    if (!farcc_is_own_option(argv[i])) push(&b, argv[i]);
   /* Fortified libc entry points (__memcpy_chk & co.) would bypass the libc interop. */
   if (mode->compiles) push(&b, "-U_FORTIFY_SOURCE");
   if (mode->links) push_link_flags(&b, paths);

@@ -22,7 +22,14 @@ struct farcc_mode {
   int verbose;      /* -v or -### */
   int foreign;      /* number of non-C sources (assembly, C++) among the inputs */
   const char *first_foreign;
+  int c_sources;    /* number of C sources among the inputs */
+  /* --emit-rewritten[=PATH]: NULL if absent, "" for <source>.far.ll in the current directory */
+  const char *emit_rewritten;
+  int debug_info;   /* some -g option is given */
 };
+
+/* farcc's own option (not passed to clang): --emit-rewritten or --emit-rewritten=PATH. */
+int farcc_is_own_option(const char *arg);
 
 int farcc_find_paths(struct farcc_paths *paths);
 void farcc_classify(int argc, char **argv, struct farcc_mode *mode);

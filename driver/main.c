@@ -21,6 +21,17 @@ static int wants_version(int argc, char **argv) {
   return 0;
 }
 
+/* --emit-rewritten needs C sources that are compiled, and one file name serves one source. */
+static int emit_rewritten_usable(const struct farcc_mode *mode) {
+  const char *problem = NULL;
+  if (!mode->compiles || mode->preprocesses)
+    problem = "needs a C source that is compiled (not only preprocessed)";
+  else if (*mode->emit_rewritten && mode->c_sources > 1)
+    problem = "=PATH takes one C source; without =PATH each source gets its own <source>.far.ll";
+  if (problem) fprintf(stderr, "farcc: error: --emit-rewritten %s\n", problem);
+  return problem == NULL;
+}
+
 int main(int argc, char **argv) {
   struct farcc_mode mode;
   struct farcc_paths paths;
@@ -35,6 +46,7 @@ int main(int argc, char **argv) {
             mode.first_foreign);
     return 1;
   }
+  if (mode.emit_rewritten && !emit_rewritten_usable(&mode)) return 1;
   if (!mode.info_only && farcc_find_paths(&paths) != 0) return 1;
   char **clang_argv = farcc_clang_argv(argc, argv, &mode, &paths);
   if (mode.verbose) print_command(clang_argv);

@@ -12,6 +12,7 @@
 #include "nocache.h"
 #include "regions.h"
 #include "runtime_api.h"
+#include "site_names.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
@@ -37,7 +38,7 @@ public:
 private:
   void emitGroup(Group &group) {
     Instruction *first = group.accesses.front().inst;
-    unsigned site = api.nextSite();
+    unsigned site = api.nextSite(first);
     report(group);
     IRBuilder<> head(first);
     Value *start = head.CreateConstGEP1_64(head.getInt8Ty(),
@@ -149,8 +150,10 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
   SmallPtrSet<Instruction *, 16> nontemporal;
   removeNoCacheMarks(fn, nontemporal);
   SmallPtrSet<Instruction *, 16> done; // accesses instrumented by the loop work
-  if (findRegions(fn, nontemporal, done).empty()) return PreservedAnalyses::all();
   RuntimeApi api(*fn.getParent());
+  bool namedScopes = nameScopeBlocks(fn, api);
+  if (findRegions(fn, nontemporal, done).empty())
+    return namedScopes ? PreservedAnalyses::none() : PreservedAnalyses::all();
   LoopScopeFlags loopFlags;
   if (holdScopesInLoops) loopFlags = instrumentLoops(fn, analyses, api, nontemporal, done);
   std::vector<Region> regions = findRegions(fn, nontemporal, done); // the loop work split blocks

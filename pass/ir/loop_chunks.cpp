@@ -57,9 +57,10 @@ public:
     setCache(local, cache, local.getInt64(0), local.getInt64(kNonFarEnd), local.getInt64(0));
     IRBuilder<> far(farEnd);
     far.SetCurrentDebugLocation(where);
-    enterLoopScope(farEnd, loop, where);
+    unsigned site = api.nextSite(access);
+    enterLoopScope(farEnd, loop, where, site);
     far.SetInsertPoint(farEnd);
-    cacheWindow(far, cache, p, end, !isLoad, nontemporal);
+    cacheWindow(far, cache, p, end, !isLoad, nontemporal, site);
     IRBuilder<> after(missEnd);
     after.CreateStore(generation, cache.generation);
     IRBuilder<> use(access);
@@ -83,17 +84,17 @@ private:
     b.CreateStore(delta, cache.delta);
   }
 
-  void enterLoopScope(Instruction *at, const LoopScope &loop, const DebugLoc &where) {
+  void enterLoopScope(Instruction *at, const LoopScope &loop, const DebugLoc &where, unsigned site) {
     IRBuilder<> check(at);
     Value *held = check.CreateLoad(check.getInt1Ty(), loop.held);
     IRBuilder<> enter(SplitBlockAndInsertIfThen(check.CreateNot(held), at, false));
     enter.SetCurrentDebugLocation(where);
-    enter.CreateCall(api.scopeEnter, {enter.getInt32(api.nextSite())});
+    enter.CreateCall(api.scopeEnter, {enter.getInt32(site)});
     enter.CreateStore(enter.getTrue(), loop.held);
   }
 
   void cacheWindow(IRBuilder<> &far, const SiteCache &cache, Value *p, Value *end, bool write,
-                   bool nontemporal) {
+                   bool nontemporal, unsigned site) {
     Value *cls = far.CreateAnd(far.CreateLShr(p, kFarClassShift), far.getInt64(31));
     Value *shift = far.CreateBinaryIntrinsic(Intrinsic::umin, cls, far.getInt64(kWindowShift));
     Value *windowSize = far.CreateShl(far.getInt64(1), shift);
@@ -104,7 +105,7 @@ private:
     Value *length = far.CreateSelect(fits, windowSize, far.CreateSub(end, p));
     Value *local = far.CreateCall(api.barrier(write, nontemporal),
                                   {far.CreateIntToPtr(start, api.bytePtr), length,
-                                   far.getInt32(api.nextSite())});
+                                   far.getInt32(site)});
     setCache(far, cache, far.CreateSelect(fits, windowLo, far.getInt64(1)),
              far.CreateSelect(fits, windowHi, far.getInt64(0)),
              far.CreateSub(far.CreatePtrToInt(local, api.sizeTy), start));

@@ -94,7 +94,7 @@ public:
     std::vector<Range> ranges = computeRanges(b, loop, accesses, ok, anyFar);
     addSlowCopy(loop, check, fastPre, ok);
     DebugLoc where = RuntimeApi::locationNear(accesses.front().inst);
-    unsigned site = api.nextSite();
+    unsigned site = api.nextSite(accesses.front().inst);
     Instruction *enterEnd = SplitBlockAndInsertIfThen(anyFar, fastPre->getTerminator(), false,
                                                       nullptr, &dom, &loops);
     IRBuilder<> enter(enterEnd);

@@ -6,6 +6,8 @@
 #include "barriers.h"
 #include "byval.h"
 #include "libc_calls.h"
+#include "rewritten.h"
+#include "site_names.h"
 #include "used_cleanup.h"
 
 #include "llvm/Passes/PassBuilder.h"
@@ -29,6 +31,8 @@ static void addFarPasses(ModulePassManager &modules, OptimizationLevel level) {
   functions.addPass(farpass::BarrierPass(optimising));
   modules.addPass(createModuleToFunctionPassAdaptor(std::move(functions)));
   modules.addPass(farpass::UsedCleanupPass());
+  modules.addPass(farpass::SiteTablePass());
+  modules.addPass(farpass::RewrittenPrinterPass());
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {

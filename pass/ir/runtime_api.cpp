@@ -1,6 +1,8 @@
 // Declarations of the runtime entry points, looked up (or declared) by name in the module.
 #include "runtime_api.h"
 
+#include "site_names.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/Support/xxhash.h"
@@ -45,10 +47,14 @@ Value *RuntimeApi::isFar(IRBuilder<> &builder, Value *pointer) const {
                               ConstantInt::get(sizeTy, kFarTag), "far.is");
 }
 
-unsigned RuntimeApi::nextSite() {
+unsigned RuntimeApi::nextSite(std::string name) {
   // One count per module (one module per compiler invocation), across all its functions.
   static DenseMap<const Module *, unsigned> counts;
-  return siteBase | (++counts[&module] & 0xfffff);
+  unsigned site = siteBase | (++counts[&module] & 0xfffff);
+  recordSiteName(module, site, std::move(name));
+  return site;
 }
+
+unsigned RuntimeApi::nextSite(const Instruction *near) { return nextSite(siteNameAt(near)); }
 
 } // namespace farpass

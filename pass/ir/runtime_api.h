@@ -6,6 +6,8 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 
+#include <string>
+
 namespace farpass {
 
 // Far addresses carry the tag 0xFA in bits 63..56 (far/rt.h).
@@ -21,8 +23,10 @@ struct RuntimeApi {
   // A debug location for a call inserted near INST: the inliner and the DWARF writer need one on
   // every call to an inlinable function when the function has debug info.
   static llvm::DebugLoc locationNear(const llvm::Instruction *inst);
-  // A small id for a barrier or scope site, unique within the module (0 means unknown).
-  unsigned nextSite();
+  // A small id for a barrier or scope site, unique within the module (0 means unknown), named
+  // (site_names.h) after the source location of NEAR, or NAME.
+  unsigned nextSite(const llvm::Instruction *near);
+  unsigned nextSite(std::string name);
 
   llvm::Module &module;
   llvm::Type *bytePtr, *sizeTy, *siteTy;

@@ -26,6 +26,15 @@ printf 'int broken(void) { return nosuch; }\n' > bad.c
 grep -q "bad.c:1:27: error: use of undeclared identifier 'nosuch'" err.txt || fail "clang's error not passed through"
 "$farcc" -c one.c x.S 2>err.txt && fail "mixing C and assembly accepted"
 grep -q 'cannot mix C and non-C sources' err.txt || fail "no message for mixed sources"
+# --emit-rewritten: the instrumented IR, headed by source lines, runtime calls marked; the object
+# is still built. =PATH takes one source; preprocessing alone is refused.
+"$farcc" --emit-rewritten -O1 -c one.c -o one.o && [ -f one.o ] || fail "--emit-rewritten -c"
+grep -q '; one.c:3: int f(struct n \*p) { return p->v; }' one.c.far.ll || fail "--emit-rewritten: no source line"
+grep -q 'call i8\* @far_read(.*; farmem: barrier' one.c.far.ll || fail "--emit-rewritten: no marked barrier"
+"$farcc" --emit-rewritten=r.ll -O1 -c one.c && grep -q 'farmem: barrier' r.ll || fail "--emit-rewritten=PATH"
+"$farcc" --emit-rewritten=r.ll -c one.c two.c 2>err.txt && fail "--emit-rewritten=PATH with two sources"
+grep -q 'farcc: error: --emit-rewritten =PATH takes one C source' err.txt || fail "no message for two sources"
+"$farcc" --emit-rewritten -E one.c >/dev/null 2>err.txt && fail "--emit-rewritten with -E accepted"
 # The plugin without farcc's prelude explains itself.
 plugin=$(dirname "$(dirname "$farcc")")/lib/farpass.so
 clang-14 -fplugin="$plugin" -c two.c -o /dev/null 2>err.txt && fail "plugin without prelude accepted"
