@@ -138,7 +138,8 @@ void far_prefetch_hit(uintptr_t a) {
   }
 }
 
-void far_prefetch(const void *addr, size_t len) {
+/* Prefetches the objects of [addr, addr + len) into regions of the given kind. */
+static void prefetch_range(const void *addr, size_t len, int kind) {
   uintptr_t a = (uintptr_t)addr;
   if (far_class_of_(a) < 0 || len == 0) return;
   size_t obj = (size_t)1 << far_addr_class(a);
@@ -146,8 +147,25 @@ void far_prefetch(const void *addr, size_t len) {
   a -= far_addr_within(a);
   while (a < end) {
     size_t count = (end - a + obj - 1) / obj;
-    uintptr_t last = issue(a, (intptr_t)obj, count, FAR_REGION_NORMAL, far_rt.budget);
+    uintptr_t last = issue(a, (intptr_t)obj, count, kind, far_rt.budget);
     if (last < a) return; /* nothing could be issued */
     a = last + obj;
   }
+}
+
+void far_prefetch(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NORMAL); }
+
+void far_prefetch_nt(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NT); }
+
+/* The same decoding as the barrier fast path (far_access_), so it answers for the entry a barrier
+ * would use. */
+int far_is_resident(const void *addr) {
+  uintptr_t a = (uintptr_t)addr;
+  long c = far_class_of_(a);
+  if (c < 0) return !far_is_far(addr);
+  if (!far_table) return 0;
+  uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
+  uint64_t e = __atomic_load_n(&far_table[((uintptr_t)c << FAR_TABLE_ID_BITS) + ((off >> c) & FAR_TABLE_ID_MASK)],
+                               __ATOMIC_ACQUIRE);
+  return (e & FAR_E_PRESENT) != 0;
 }

@@ -178,6 +178,11 @@ void far_scope_nontemporal(void);
 
 /* ---- Prefetching, write-back, libc helpers, statistics ---- */
 void far_prefetch(const void *addr, size_t len);
+/* The same into the non-temporal region (evacuated first), for data a one-off pass will use once. */
+void far_prefetch_nt(const void *addr, size_t len);
+/* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
+ * the evacuator may move the object out right after. For tests and diagnostics. */
+int far_is_resident(const void *addr);
 /* Writes every dirty object overlapping [addr, addr+len) back to the server (objects stay cached). */
 void far_flush_range(const void *addr, size_t len);
 
