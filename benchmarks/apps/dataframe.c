@@ -22,7 +22,7 @@
  * cache; the local-only build always computes them here).
  *
  *   dataframe [--rows N] [--ahead B]   (or DF_ROWS, DF_AHEAD; default 28 Mi rows, a 2.1 GiB working
- *                                       set; B blocks of 64 Ki rows prefetched ahead, default 4)
+ *                                       set; B blocks of 64 Ki rows prefetched ahead, default 16)
  *   dataframe --rows N --working-set   prints the working set in bytes and exits
  * Prints result lines, "time <step>=<s>" lines and "checksum=<hex>" (identical in every build). */
 #include <far/ds.h>
@@ -43,7 +43,7 @@ FAR_VECTOR_OPS_DECLARE(col_u8, uint8_t)
 FAR_VECTOR_OPS_DECLARE(col_i32, int32_t)
 
 #define BLOCK 65536u /* rows per block */
-static size_t ahead = 4; /* blocks prefetched ahead of the one being read (--ahead, DF_AHEAD) */
+static size_t ahead = 16; /* blocks prefetched ahead of the one being read (--ahead, DF_AHEAD) */
 static int offload = 1;   /* aggregates run inside farmemd (DF_OFFLOAD=0: computed here) */
 #define DAYS 366     /* 2016 */
 #define EPOCH_2016 1451606400ll
