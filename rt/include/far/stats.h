@@ -29,7 +29,7 @@ extern "C" {
   X(local_bytes_peak_data, MAX, "peak local bytes holding object data")              \
   X(local_bytes_peak_meta, MAX, "peak local bytes holding metadata")                 \
   X(mutator_blocks, SUM, "times a thread waited for local memory")                   \
-  X(offload_calls, SUM, "functions called in farmemd (far_offload)")                 \
+  X(offload_calls, SUM, "far_offload calls farmemd answered with a result")         \
   X(evac_wait_ns_max, MAX, "longest evacuator wait for threads inside a scope (ns)")
 
 struct far_stats_counters {
