@@ -112,10 +112,10 @@ struct out {
 };
 
 static int out_flush(struct args *a, struct out *o) {
-  size_t fill = o->n % o->r.per ? o->n % o->r.per : o->r.per;
-  uint64_t c = (o->n - 1) / o->r.per;
   if (o->n == 0 || o->error)
     return o->error;
+  size_t fill = o->n % o->r.per ? o->n % o->r.per : o->r.per;
+  uint64_t c = (o->n - 1) / o->r.per;
   if (a->call->api->write(a->call, o->r.cls, o->r.ids[c], 0, o->stage, (size_t)1 << o->r.cls) != 0)
     return o->error = fail(a, "cannot store the output (server capacity)");
   memset(o->stage, 0, fill * o->r.es);
@@ -232,6 +232,8 @@ static int check_shape(struct call_state *s, enum vop op) {
     return fail(&s->a, "bad header");
   if ((op == OP_COUNT_IF || op == OP_FILTER) && (s->h.cmp < FARDS_EQ || s->h.cmp >= FARDS_CMP_END))
     return fail(&s->a, "unknown comparison");
+  if ((op == OP_MEDIAN || op == OP_UNIQUE || op == OP_SORT_INDICES) && s->in.len > FARDS_OFF_MAX_SORT)
+    return fail(&s->a, "too many elements to sort in the server");
   if (op < OP_FILTER)
     return 0;
   uint64_t need = op == OP_GATHER ? s->idx.len : s->in.len;

@@ -158,6 +158,9 @@ START_TEST(hostile_vector_arguments_get_an_error_reply) {
        put_ref(&a, FARDS_T_U8, 12, 1ull << 40, 1, big));
   CASE("sum", "fewer chunks than the length", put_hdr(&a, 0, 1, 0); put_ref(&a, FARDS_T_I32, 12, 2000, 1, one));
   CASE("sum", "trailing bytes", put_hdr(&a, 0, 1, 0); put_ref(&a, FARDS_T_I32, 12, 10, 1, one); a.n += 3);
+  uint64_t many[] = {0, 1u << 16}; /* 2^28 bytes of class 12: 2^27 elements, over the sort limit */
+  CASE("median", "too many elements to sort", put_hdr(&a, 0, 1, 0);
+       put_ref(&a, FARDS_T_U16, 12, 1u << 27, 1, many));
   CASE("count_if", "unknown comparison", put_hdr(&a, 0, 1, 0); put_ref(&a, FARDS_T_I32, 12, 10, 1, one));
   CASE("filter", "wrong type or too small", put_hdr(&a, FARDS_GT, 2, 0); put_ref(&a, FARDS_T_I32, 12, ELEMS, 2, chunk_runs);
        put_ref(&a, FARDS_T_I32, 12, 1024, 1, one));

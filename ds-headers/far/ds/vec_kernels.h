@@ -282,6 +282,8 @@ static inline int fards_median(int t, const void *buf, size_t n, void *out) {
 #define FARDS_OFF_MAGIC 0x31564f46u /* "FOV1" */
 #define FARDS_OFF_MAX_BYTES (4ull << 30) /* most chunk bytes one vector of a call may span */
 #define FARDS_OFF_MAX_CHUNKS (1u << 24)
+/* Most elements median, unique and sort_indices take (they sort a copy: 24 bytes per element). */
+#define FARDS_OFF_MAX_SORT (1u << 26)
 
 struct fards_off_hdr {
   uint32_t magic;
