@@ -126,9 +126,14 @@ static void fetch(struct handler *h, size_t nio) {
     return;
   uint64_t t0 = now_ns();
   far_ticket t;
-  int st = far_net_readv(pg.net, h->io, nio, &t, NULL, NULL);
-  if (st == FAR_OK)
-    st = far_ticket_wait(pg.net, &t);
+  int st;
+  if (nio == 1) { /* the synchronous form spins adaptively (rt/net_spin.c); batches do not learn */
+    st = far_net_read(pg.net, PG_CLASS, h->io[0].id, h->io[0].buf);
+  } else {
+    st = far_net_readv(pg.net, h->io, nio, &t, NULL, NULL);
+    if (st == FAR_OK)
+      st = far_ticket_wait(pg.net, &t);
+  }
   if (st != FAR_OK) {
     char why[256];
     far_net_error(pg.net, why, sizeof why);

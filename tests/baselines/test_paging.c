@@ -112,6 +112,7 @@ START_TEST(small_objects) {
 END_TEST
 
 #define THREADS 4
+#define ROUNDS 2 /* touches per thread, per heap page */
 
 struct shared {
   uint8_t *heap;
@@ -123,7 +124,7 @@ struct shared {
 static void *reader_writer(void *arg) {
   struct shared *sh = arg;
   uint64_t s = (uint64_t)pthread_self();
-  for (size_t k = 0; k < 3 * sh->pages; k++) {
+  for (size_t k = 0; k < ROUNDS * sh->pages; k++) {
     size_t p = next_rand(&s) % sh->pages;
     const uint8_t *q = sh->heap + p * PAGE;
     if (q[k % PAGE] != byte_at(p, k % PAGE, 0))
@@ -134,9 +135,9 @@ static void *reader_writer(void *arg) {
 }
 
 START_TEST(threads_share_pages) {
-  struct shared sh = {.pages = 4 * budget() / PAGE};
+  struct shared sh = {.pages = 2 * budget() / PAGE};
   sh.heap = malloc(sh.pages * PAGE);
-  sh.counters = calloc(sh.pages * PAGE / 8, 8); /* as big as the heap: counters are evicted too */
+  sh.counters = calloc(sh.pages * PAGE / 8, 8); /* as big as the heap: 4x the budget in all */
   for (size_t p = 0; p < sh.pages; p++)
     fill_page(sh.heap + p * PAGE, p, 0);
   pthread_t t[THREADS];
@@ -148,8 +149,8 @@ START_TEST(threads_share_pages) {
   uint64_t total = 0;
   for (size_t i = 0; i < sh.pages * PAGE / 8; i++)
     total += sh.counters[i];
-  ck_assert_msg(total == (uint64_t)THREADS * 3 * sh.pages, "%llu increments, expected %llu",
-                (unsigned long long)total, (unsigned long long)THREADS * 3 * sh.pages);
+  ck_assert_msg(total == (uint64_t)THREADS * ROUNDS * sh.pages, "%llu increments, expected %llu",
+                (unsigned long long)total, (unsigned long long)THREADS * ROUNDS * sh.pages);
   for (size_t p = 0; p < sh.pages; p++)
     verify_page(sh.heap + p * PAGE, p, 0);
   free((void *)sh.counters);
