@@ -55,7 +55,7 @@ size_t far_local_data_bytes(void) {
 }
 
 size_t far_local_meta_bytes(void) {
-  return far_table_resident_bytes() + far_live_bytes() + nregions * sizeof *regions;
+  return far_table_resident_bytes() + far_live_bytes() + far_group_meta_bytes() + nregions * sizeof *regions;
 }
 
 static void note_peaks(void) {

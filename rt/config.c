@@ -209,10 +209,23 @@ static int load_stats(void) {
   config_fail("FAR_STATS", v, "use 0, 1 (or text) or json");
 }
 
+/* Objects per small-object group: a power of two, 1 (no grouping) to 32. */
+static unsigned load_group(void) {
+  const char *v = getenv("FAR_GROUP");
+  if (!v)
+    return FAR_CONFIG_DEFAULT_GROUP;
+  static const char *const valid[] = {"1", "2", "4", "8", "16", "32"};
+  for (unsigned i = 0; i < sizeof valid / sizeof *valid; i++)
+    if (!strcmp(v, valid[i]))
+      return 1u << i;
+  config_fail("FAR_GROUP", v, "objects per group: use 1 (off), 2, 4, 8, 16 or 32");
+}
+
 void far_config_load(struct far_config *c) {
   c->local_mem = load_local_mem();
   c->evac_threads = load_evac_threads();
   load_servers(c->servers, sizeof c->servers);
   c->token = load_token();
   c->stats = load_stats();
+  c->group = load_group();
 }

@@ -164,10 +164,27 @@ void far_live_set(unsigned cls, uint64_t id, uint64_t count);
 bool far_live_clear(unsigned cls, uint64_t id);
 /* Resident bytes of the live bitmap (an upper bound). */
 size_t far_live_bytes(void);
+/* Installs a new allocation's ids: born local (present, hot, dirty) while there is room, else
+ * marked never-written. */
+void far_heap_mark_fresh(unsigned cls, uint64_t id, uint64_t count);
 /* Completes far_free's deferred server frees; ids become reusable afterwards. */
 void far_heap_flush_frees(void);
 /* far_free's queue is long enough that the evacuator should flush it. */
 bool far_heap_frees_waiting(void);
+
+/* ---- Small-object groups (group.c) ---- */
+/* Ids of a class from here up are groups of small objects; ordinary objects use the ids below. */
+#define FAR_GROUP_ID_BASE (1ull << (FAR_TABLE_ID_BITS - 1))
+void far_group_init(unsigned per_group); /* FAR_GROUP: objects per group, 1 = no grouping */
+/* Allocations of class cls are grouped. */
+bool far_group_wants(unsigned cls);
+/* a lies in a group; *slot_cls receives the class of its objects. */
+bool far_group_holds(uintptr_t a, unsigned *slot_cls);
+/* A zeroed object of class cls inside a group; NULL when the class's groups are exhausted. */
+void *far_group_alloc(unsigned cls);
+/* Frees the grouped object at a; false when a is not an allocated object's start. */
+bool far_group_free(uintptr_t a, unsigned cls);
+size_t far_group_meta_bytes(void);
 
 /* Spin-then-yield pause for short waits on other threads. */
 void far_relax(unsigned *spins);

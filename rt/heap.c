@@ -59,7 +59,7 @@ static unsigned class_for(size_t n) {
  * hands out is zero) while local memory is under the evacuator's start threshold, so the program's
  * first use of it takes the inline fast path. Under pressure, and for multi-object runs, it is only
  * marked never-written and materialises (zero-filled) at its first access. */
-static void mark_fresh(unsigned cls, uint64_t id, uint64_t count) {
+void far_heap_mark_fresh(unsigned cls, uint64_t id, uint64_t count) {
   bool born_local = count == 1 && far_local_bytes() + ((size_t)1 << cls) < far_evac_start_bytes();
   if (born_local) far_scope_auto_enter(); /* attaches the thread, whose regions are sealed at exit */
   for (uint64_t i = 0; i < count; i++) {
@@ -82,7 +82,7 @@ static bool take_ids(unsigned cls, uint64_t count, uint64_t *id) {
   bool ok = true;
   if (count == 1 && classes[cls].freed.n) *id = classes[cls].freed.ids[--classes[cls].freed.n];
   else if (count > 1 && far_runs_take_free(count, id)) {
-  } else if (classes[cls].next + count <= FAR_TABLE_ID_MASK + 1) {
+  } else if (classes[cls].next + count <= FAR_GROUP_ID_BASE) { /* the upper half holds groups */
     *id = classes[cls].next;
     classes[cls].next += count;
   } else ok = false;
@@ -95,12 +95,17 @@ void *far_malloc(size_t n) {
   far_init();
   if (n == 0) n = 1;
   unsigned cls = n <= LARGE_OBJECT ? class_for(n) : FAR_HEAP_CLASS_MAX;
+  if (far_group_wants(cls)) {
+    void *p = far_group_alloc(cls);
+    if (!p) errno = ENOMEM;
+    return p;
+  }
   uint64_t count = n <= LARGE_OBJECT ? 1 : (n + LARGE_OBJECT - 1) / LARGE_OBJECT, id;
   if (count > FAR_TABLE_ID_MASK || !take_ids(cls, count, &id)) {
     errno = ENOMEM;
     return NULL;
   }
-  mark_fresh(cls, id, count);
+  far_heap_mark_fresh(cls, id, count);
   far_live_set(cls, id, count);
   return (void *)far_addr_make(cls, id);
 }
@@ -116,6 +121,7 @@ void *far_calloc(size_t n, size_t size) {
 size_t far_usable_size(const void *p) {
   if (!far_is_far(p)) return 0;
   unsigned cls = far_addr_class((uintptr_t)p);
+  if (far_group_holds((uintptr_t)p, &cls)) return (size_t)1 << cls;
   if (cls < FAR_HEAP_CLASS_MAX) return (size_t)1 << cls;
   pthread_mutex_lock(&classes[cls].lock);
   uint64_t count = far_runs_length(far_addr_id((uintptr_t)p));
@@ -184,6 +190,10 @@ void far_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   unsigned cls = far_addr_class(a);
   uint64_t id = far_addr_id(a), count = 1;
+  if (far_group_holds(a, &cls)) {
+    if (!far_group_free(a, cls)) far_fatal("far_free(%p): double free, or not an address returned by far_malloc", p);
+    return;
+  }
   if (cls < FAR_HEAP_CLASS_MIN || cls > FAR_HEAP_CLASS_MAX || far_addr_within(a) != 0 ||
       id > FAR_TABLE_ID_MASK || !far_live_clear(cls, id))
     far_fatal("far_free(%p): double free, or not an address returned by far_malloc", p);

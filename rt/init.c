@@ -42,6 +42,7 @@ static void init_once(void) {
   far_table_init();
   far_heap_init();
   far_live_init();
+  far_group_init(cfg.group);
   far_cache_init(cfg.local_mem);
   far_evac_start(cfg.evac_threads);
   atexit(at_exit); /* registered after the embedded server's handler, so it runs before it */

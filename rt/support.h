@@ -15,6 +15,7 @@
 #define FAR_CONFIG_DEFAULT_EVAC_THREADS 1u
 #define FAR_CONFIG_MAX_EVAC_THREADS 64u
 #define FAR_CONFIG_MAX_SERVERS 16u
+#define FAR_CONFIG_DEFAULT_GROUP 32u /* FAR_GROUP unset: objects per small-object group */
 
 enum far_stats_mode { FAR_STATS_OFF = 0, FAR_STATS_TEXT = 1, FAR_STATS_JSON = 2 };
 
@@ -24,6 +25,7 @@ struct far_config {
   char servers[1024];    /* FAR_SERVER, validated "host:port[,host:port...]"; "" when unset */
   char *token;           /* contents of FAR_TOKEN_FILE without trailing newline (malloc'd); NULL when unset */
   int stats;             /* FAR_STATS: enum far_stats_mode */
+  unsigned group;        /* FAR_GROUP: small objects per far object (1: no grouping) */
 };
 
 /* Reads and validates every FAR_* variable. A bad value prints one line naming the variable and

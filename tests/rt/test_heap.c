@@ -1,5 +1,6 @@
 /* The far heap and address encoding: classes, alignment, distinct addresses, identity barriers on
- * local pointers, never-written objects reading as zeros, calloc, realloc, strdup. */
+ * local pointers, never-written objects reading as zeros, calloc, realloc, strdup; small objects
+ * grouped into shared far objects (FAR_GROUP). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 START_TEST(addresses_encode_class_and_id) {
   rt_budget("8M");
+  setenv("FAR_GROUP", "1", 1); /* every allocation its own far object */
   char *a = far_malloc(24), *b = far_malloc(24), *big = far_malloc(100000);
   ck_assert(far_is_far(a) && far_is_far(b) && far_is_far(big));
   ck_assert(!far_is_far(NULL));
@@ -18,6 +20,48 @@ START_TEST(addresses_encode_class_and_id) {
   ck_assert_uint_eq(far_addr_class((uintptr_t)far_malloc(65536)), FAR_HEAP_CLASS_MAX);
   ck_assert_uint_eq(far_usable_size(big), 2 * 65536);
   ck_assert_uint_eq(far_usable_size(a), 32);
+}
+END_TEST
+
+/* Default FAR_GROUP (32): small allocations of one class share far objects of 32 slots. */
+START_TEST(small_objects_share_a_group) {
+  rt_budget("8M");
+  char *a[64];
+  for (int i = 0; i < 64; i++) a[i] = far_malloc(24);
+  unsigned slot;
+  ck_assert(far_group_holds((uintptr_t)a[0], &slot));
+  ck_assert_uint_eq(slot, 5);
+  ck_assert_uint_eq(far_addr_class((uintptr_t)a[0]), 10); /* 32 x 32 B */
+  ck_assert_uint_eq(far_usable_size(a[0]), 32);
+  for (int i = 1; i < 32; i++) ck_assert_ptr_eq(a[i], a[0] + 32 * i);
+  ck_assert_uint_ne(far_addr_id((uintptr_t)a[32]), far_addr_id((uintptr_t)a[0]));
+  ck_assert(!far_group_holds((uintptr_t)far_malloc(200), &slot)); /* 256 B: not grouped */
+  for (int i = 0; i < 64; i++) rt_fill(a[i], 24, i, 0);
+  far_free(a[5]);
+  far_free(a[40]);
+  char *c = far_malloc(20), *d = far_malloc(32); /* freed slots are reused, zeroed */
+  ck_assert(c == a[40] || c == a[5]);
+  ck_assert(d == a[40] || d == a[5]);
+  far_scope_enter(0);
+  for (int i = 0; i < 32; i++) ck_assert_int_eq(((char *)far_read(c, 32, 0))[i], 0);
+  far_scope_exit();
+  for (int i = 0; i < 64; i++)
+    if (a[i] != c && a[i] != d) rt_verify(a[i], 24, i, 0); /* neighbours untouched */
+}
+END_TEST
+
+START_TEST(grouped_double_free_is_reported) {
+  rt_budget("8M");
+  char *p = far_malloc(16);
+  far_free(p);
+  far_free(p);
+}
+END_TEST
+
+START_TEST(free_inside_a_grouped_object_is_reported) {
+  rt_budget("8M");
+  char *p = far_malloc(64);
+  far_free(p + 16);
 }
 END_TEST
 
@@ -107,7 +151,10 @@ END_TEST
 static void add(Suite *s) {
   rt_add_exit(s, double_free_is_reported, 1);
   rt_add_exit(s, free_inside_a_large_allocation_is_reported, 1);
+  rt_add_exit(s, grouped_double_free_is_reported, 1);
+  rt_add_exit(s, free_inside_a_grouped_object_is_reported, 1);
   rt_add(s, addresses_encode_class_and_id);
+  rt_add(s, small_objects_share_a_group);
   rt_add(s, barriers_are_identity_on_local_pointers);
   rt_add(s, new_objects_read_zero_and_keep_writes);
   rt_add(s, nested_scopes_publish_once);

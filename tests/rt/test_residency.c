@@ -4,6 +4,7 @@
  * not stay resident. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core.h"
 #include "rt_test.h"
@@ -56,9 +57,37 @@ START_TEST(cold_metadata_is_released) {
 }
 END_TEST
 
+/* 24-byte objects, 8x the budget, read at random: with an entry per object the table alone would be
+ * twice the budget (and every page of it would stay pinned); grouped, metadata stays a small share. */
+START_TEST(small_objects_keep_metadata_small) {
+  rt_budget("8M");
+  size_t n = 8 * BUDGET / 32, reads = rt_stress() ? 400000 : 20000;
+  char **obj = malloc(n * sizeof *obj);
+  memset(obj, 0xff, n * sizeof *obj); /* touched now, so it is not counted as growth below */
+  size_t base = rt_rss();
+  for (size_t i = 0; i < n; i++) rt_fill(obj[i] = far_malloc(24), 24, i, 0);
+  unsigned r = 5;
+  for (size_t i = 0; i < reads; i++) {
+    size_t k = ((size_t)rand_r(&r) << 16 ^ (size_t)rand_r(&r)) % n;
+    rt_verify(obj[k], 24, k, 0);
+  }
+  struct far_stats_totals s = far_stats();
+  size_t peak = rt_peak_rss();
+  fprintf(stderr, "residency: 24 B objects: rss growth %zu KiB, peak data %llu KiB, peak meta %llu KiB\n",
+          (peak - base) >> 10, (unsigned long long)s.c.local_bytes_peak_data >> 10,
+          (unsigned long long)s.c.local_bytes_peak_meta >> 10);
+  ck_assert_uint_le(s.c.local_bytes_peak_meta, BUDGET / 8); /* 512 KiB of table + 256 KiB of bits */
+  ck_assert_uint_le(far_table_resident_bytes(), n / 32 * 8 + 4096);
+  ck_assert_uint_le(peak - base, BUDGET + FIXED_OVERHEAD);
+  ck_assert_uint_le(far_local_bytes(), BUDGET);
+  free(obj);
+}
+END_TEST
+
 static void add(Suite *s) {
   rt_add(s, peak_rss_stays_within_budget);
   rt_add(s, cold_metadata_is_released);
+  rt_add(s, small_objects_keep_metadata_small);
 }
 
 int main(void) { return rt_run("residency", add); }

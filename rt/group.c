@@ -1,0 +1,132 @@
+/* Small-object groups: allocations of up to 128 bytes are packed, FAR_GROUP of one size class at a
+ * time, into one larger far object (a "group"), so the object table holds one 8-byte entry per group
+ * instead of one per small object. Why: an entry per 32-byte object is a quarter of the far working
+ * set, and under random access nearly every table page keeps some present entry, so that metadata
+ * would stay local however cold the objects are (docs/runtime.md, "Metadata residency").
+ *
+ * A small object's address is an interior address of its group (class s + log2(FAR_GROUP)), so the
+ * barriers need no change. Groups take the upper half of their class's id space (ids from
+ * FAR_GROUP_ID_BASE), which makes the slot size a function of the address alone: no per-group byte
+ * says what a group holds. Per group the heap keeps one bit per slot (allocated or not), which also
+ * catches double frees. Groups with a free slot sit on a stack per size class; allocation takes the
+ * top one, a free that makes a full group usable again pushes it, so each non-full group is listed
+ * exactly once. Groups stay allocated on the server once made; their freed slots are reused. A
+ * reused slot is zeroed through a write barrier (the program's own first access would have fetched
+ * its group anyway); slots of the newest group beyond its high-water mark are zero already. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core.h"
+#include "support.h"
+
+#define SMALL_MIN FAR_HEAP_CLASS_MIN
+#define SMALL_MAX 7 /* 128 B */
+#define NSMALL (SMALL_MAX - SMALL_MIN + 1)
+#define MAX_GROUPS (FAR_GROUP_ID_BASE) /* per size class: the upper half of the id space */
+
+static unsigned shift; /* log2 of objects per group; 0: grouping off */
+
+static struct small_class {
+  pthread_mutex_t lock;
+  uint32_t *used;           /* per group, bit i: slot i allocated (a reservation, committed as used) */
+  uint64_t ngroups;         /* groups made so far */
+  uint64_t newest, fresh_from; /* slots of the newest group from fresh_from on were never handed out */
+  uint64_t *partial;        /* groups with a free slot; allocation takes the top */
+  size_t npartial, cap;
+} small[NSMALL];
+
+void far_group_init(unsigned per_group) {
+  while ((1u << shift) < per_group) shift++;
+  if (!shift) return;
+  for (int i = 0; i < NSMALL; i++) {
+    pthread_mutex_init(&small[i].lock, NULL);
+    small[i].used = mmap(NULL, MAX_GROUPS * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (small[i].used == MAP_FAILED) far_fatal("cannot reserve address space for the small-object groups");
+  }
+}
+
+bool far_group_wants(unsigned cls) { return shift && cls <= SMALL_MAX; }
+
+bool far_group_holds(uintptr_t a, unsigned *slot_cls) {
+  unsigned cls = far_addr_class(a);
+  if (!shift || cls < SMALL_MIN + shift || cls > SMALL_MAX + shift || far_addr_id(a) < FAR_GROUP_ID_BASE)
+    return false;
+  *slot_cls = cls - shift;
+  return true;
+}
+
+static void push_partial(struct small_class *k, uint64_t group) {
+  if (k->npartial == k->cap) {
+    k->cap = k->cap ? 2 * k->cap : 256;
+    k->partial = realloc(k->partial, k->cap * sizeof *k->partial);
+    if (!k->partial) far_fatal("out of memory for the small-object groups");
+  }
+  k->partial[k->npartial++] = group;
+}
+
+/* Takes a slot of class cls under the class lock: sets *group, returns the slot, or -1 when the
+ * class has no groups left. *fresh: the group was just made; *zero: the slot was never used. */
+static long take_slot(struct small_class *k, uint64_t *group, bool *fresh, bool *zero) {
+  uint32_t full = (uint32_t)((1ull << (1u << shift)) - 1);
+  *fresh = false;
+  if (k->npartial == 0) {
+    if (k->ngroups == MAX_GROUPS) return -1;
+    k->newest = k->ngroups++;
+    k->fresh_from = 0;
+    push_partial(k, k->newest);
+    *fresh = true;
+  }
+  *group = k->partial[k->npartial - 1];
+  uint32_t w = k->used[*group];
+  long slot = __builtin_ctz(~w);
+  k->used[*group] = w | 1u << slot;
+  if ((w | 1u << slot) == full) k->npartial--;
+  *zero = *group == k->newest && (uint64_t)slot >= k->fresh_from;
+  if (*zero) k->fresh_from = (uint64_t)slot + 1;
+  return slot;
+}
+
+void *far_group_alloc(unsigned cls) {
+  struct small_class *k = &small[cls - SMALL_MIN];
+  unsigned gcls = cls + shift;
+  uint64_t group;
+  bool fresh, zero;
+  pthread_mutex_lock(&k->lock);
+  long slot = take_slot(k, &group, &fresh, &zero);
+  if (slot >= 0 && fresh) far_heap_mark_fresh(gcls, FAR_GROUP_ID_BASE + group, 1); /* before any use */
+  pthread_mutex_unlock(&k->lock);
+  if (slot < 0) return NULL;
+  void *p = (void *)(far_addr_make(gcls, FAR_GROUP_ID_BASE + group) + ((uintptr_t)slot << cls));
+  if (!zero) far_memset(p, 0, (size_t)1 << cls);
+  return p;
+}
+
+/* Frees the slot at a (a grouped address); false when it is not an allocated slot's start. */
+bool far_group_free(uintptr_t a, unsigned cls) {
+  struct small_class *k = &small[cls - SMALL_MIN];
+  size_t within = far_addr_within(a);
+  uint64_t group = far_addr_id(a) - FAR_GROUP_ID_BASE;
+  if (within & (((size_t)1 << cls) - 1) || group >= MAX_GROUPS) return false;
+  uint32_t bit = 1u << (within >> cls), full = (uint32_t)((1ull << (1u << shift)) - 1);
+  pthread_mutex_lock(&k->lock);
+  uint32_t w = group < k->ngroups ? k->used[group] : 0;
+  if (w & bit) {
+    k->used[group] = w & ~bit;
+    if (w == full) push_partial(k, group);
+  }
+  pthread_mutex_unlock(&k->lock);
+  return w & bit;
+}
+
+/* The slot bits and the stacks (an upper bound: whole pages of the bits). */
+size_t far_group_meta_bytes(void) {
+  size_t total = 0;
+  for (int i = 0; shift && i < NSMALL; i++) {
+    size_t groups = __atomic_load_n(&small[i].ngroups, __ATOMIC_RELAXED);
+    size_t cap = __atomic_load_n(&small[i].cap, __ATOMIC_RELAXED);
+    total += (groups * sizeof(uint32_t) + 4095) / 4096 * 4096 + cap * sizeof(uint64_t);
+  }
+  return total;
+}
