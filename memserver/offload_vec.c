@@ -259,7 +259,7 @@ static int run(enum vop op, far_offload_call *call, const void *args, size_t len
     if (s.a.p != s.a.end)
       rc = fail(&s.a, "trailing bytes after the arguments");
     else if (op <= OP_COUNT_IF)
-      rc = aggregate(&s, op == OP_SUM ? FARDS_SUM : op == OP_MIN ? FARDS_MIN : op == OP_MAX ? FARDS_MAX : FARDS_COUNT_IF);
+      rc = aggregate(&s, (int[]){FARDS_SUM, FARDS_MIN, FARDS_MAX, FARDS_COUNT_IF}[op]);
     else if (op == OP_MEDIAN)
       rc = median(&s);
     else if (op == OP_FILTER)

@@ -26,10 +26,10 @@
 FAR_VECTOR_DECLARE(fards_idxvec, uint64_t)
 
 /* The type a sum of T is returned in: int64_t, uint64_t or double. */
-#define FARDS_SUM_T(T)                                                                            \
-  __typeof__(_Generic((T)0, float: (double)0, double: (double)0, _Bool: (uint64_t)0,              \
-                      unsigned char: (uint64_t)0, unsigned short: (uint64_t)0,                    \
-                      unsigned int: (uint64_t)0, unsigned long: (uint64_t)0,                      \
+#define FARDS_SUM_T(T)                                                                              \
+  __typeof__(_Generic((T)0, float: (double)0, double: (double)0, _Bool: (uint64_t)0,                \
+                      unsigned char: (uint64_t)0, unsigned short: (uint64_t)0,                      \
+                      unsigned int: (uint64_t)0, unsigned long: (uint64_t)0,                        \
                       unsigned long long: (uint64_t)0, default: (int64_t)0))
 
 /* What one call works on: the input, gather's indices, the output; and the predicate. */
@@ -171,8 +171,9 @@ static inline int fards_vop_offload(const struct fards_vop *op, struct fards_off
     memcpy(args, &h, sizeof h);
     void *out = NULL;
     size_t out_len = 0;
-    st = !len ? -1 : far_offload(op->fn, args, len, ranges, ninputs, ranges + ninputs, nranges - ninputs, &out,
-                     &out_len);
+    st = !len ? -1
+              : far_offload(op->fn, args, len, ranges, ninputs, ranges + ninputs,
+                            nranges - ninputs, &out, &out_len);
     if (st == 0 && out_len == sizeof *res) /* 0: FAR_OK */
       memcpy(res, out, sizeof *res);
     else if (st == 0)
@@ -223,13 +224,13 @@ static inline int fards_vop_output(struct fards_vop *op, int local) {
 
 /* Declares the operations for NAME, a far array or vector of arithmetic type T declared before. */
 #define FAR_VECTOR_OPS_DECLARE(name, T)                                                             \
-  _Static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8,          \
-                 #name ": vector operations need an integer, float or double element");           \
-  FARDS_API struct fards_vop name##_vop_(name *v, const char *fn, int agg, int cmp, T value) {       \
+  _Static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8,              \
+                 #name ": vector operations need an integer, float or double element");             \
+  FARDS_API struct fards_vop name##_vop_(name *v, const char *fn, int agg, int cmp, T value) {      \
     struct fards_vop op;                                                                            \
     memset(&op, 0, sizeof op);                                                                      \
     op.fn = fn, op.in = &v->seq, op.g = op.go = name##_geom_(), op.gi = fards_idxvec_geom_();       \
-    op.type = op.out_type = FARDS_TYPE_OF(T), op.agg = agg, op.cmp = cmp;                                          \
+    op.type = op.out_type = FARDS_TYPE_OF(T), op.agg = agg, op.cmp = cmp;                           \
     if (fards_type_float(op.type))                                                                  \
       op.value.d = (double)value;                                                                   \
     else if (fards_type_signed(op.type))                                                            \
@@ -256,12 +257,12 @@ static inline int fards_vop_output(struct fards_vop *op, int local) {
       memcpy(out, &r.value, sizeof(T));                                                             \
     return r.n != 0;                                                                                \
   }                                                                                                 \
-  FARDS_API size_t name##_count_if_mode_(name *v, enum fards_cmp cmp, T value, int local) {          \
-    struct fards_vop op = name##_vop_(v, "farmem.vec.count_if", FARDS_COUNT_IF, cmp, value);         \
-    return (size_t)fards_vop_aggregate(&op, local).n;                                                \
+  FARDS_API size_t name##_count_if_mode_(name *v, enum fards_cmp cmp, T value, int local) {         \
+    struct fards_vop op = name##_vop_(v, "farmem.vec.count_if", FARDS_COUNT_IF, cmp, value);        \
+    return (size_t)fards_vop_aggregate(&op, local).n;                                               \
   }                                                                                                 \
   /* A new vector (NULL: out of memory, or for gather an index out of range). */                    \
-  FARDS_API name *name##_output_(name *v, const char *fn, int cmp, T value, fards_idxvec *idx,       \
+  FARDS_API name *name##_output_(name *v, const char *fn, int cmp, T value, fards_idxvec *idx,      \
                                  int local) {                                                       \
     struct fards_vop op = name##_vop_(v, fn, 0, cmp, value);                                        \
     name *out = name##_alloc_();                                                                    \
@@ -274,54 +275,54 @@ static inline int fards_vop_output(struct fards_vop *op, int local) {
     name##_free(out);                                                                               \
     return NULL;                                                                                    \
   }                                                                                                 \
-  FARDS_API FARDS_SUM_T(T) name##_sum(name *v) { return name##_sum_mode_(v, 0); }                    \
-  FARDS_API FARDS_SUM_T(T) name##_sum_local(name *v) { return name##_sum_mode_(v, 1); }              \
+  FARDS_API FARDS_SUM_T(T) name##_sum(name *v) { return name##_sum_mode_(v, 0); }                   \
+  FARDS_API FARDS_SUM_T(T) name##_sum_local(name *v) { return name##_sum_mode_(v, 1); }             \
   FARDS_API int name##_min(name *v, T *out) { return name##_pick_(v, "farmem.vec.min", FARDS_MIN, out, 0); } \
-  FARDS_API int name##_min_local(name *v, T *out) {                                                  \
-    return name##_pick_(v, "farmem.vec.min", FARDS_MIN, out, 1);                                     \
+  FARDS_API int name##_min_local(name *v, T *out) {                                                 \
+    return name##_pick_(v, "farmem.vec.min", FARDS_MIN, out, 1);                                    \
   }                                                                                                 \
   FARDS_API int name##_max(name *v, T *out) { return name##_pick_(v, "farmem.vec.max", FARDS_MAX, out, 0); } \
-  FARDS_API int name##_max_local(name *v, T *out) {                                                  \
-    return name##_pick_(v, "farmem.vec.max", FARDS_MAX, out, 1);                                     \
+  FARDS_API int name##_max_local(name *v, T *out) {                                                 \
+    return name##_pick_(v, "farmem.vec.max", FARDS_MAX, out, 1);                                    \
   }                                                                                                 \
   FARDS_API int name##_median(name *v, T *out) { return name##_pick_(v, "farmem.vec.median", 0, out, 0); } \
-  FARDS_API int name##_median_local(name *v, T *out) {                                               \
-    return name##_pick_(v, "farmem.vec.median", 0, out, 1);                                          \
+  FARDS_API int name##_median_local(name *v, T *out) {                                              \
+    return name##_pick_(v, "farmem.vec.median", 0, out, 1);                                         \
   }                                                                                                 \
-  FARDS_API size_t name##_count_if(name *v, enum fards_cmp cmp, T value) {                           \
-    return name##_count_if_mode_(v, cmp, value, 0);                                                  \
+  FARDS_API size_t name##_count_if(name *v, enum fards_cmp cmp, T value) {                          \
+    return name##_count_if_mode_(v, cmp, value, 0);                                                 \
   }                                                                                                 \
-  FARDS_API size_t name##_count_if_local(name *v, enum fards_cmp cmp, T value) {                     \
-    return name##_count_if_mode_(v, cmp, value, 1);                                                  \
+  FARDS_API size_t name##_count_if_local(name *v, enum fards_cmp cmp, T value) {                    \
+    return name##_count_if_mode_(v, cmp, value, 1);                                                 \
   }                                                                                                 \
-  FARDS_API name *name##_filter(name *v, enum fards_cmp cmp, T value) {                              \
-    return name##_output_(v, "farmem.vec.filter", cmp, value, NULL, 0);                              \
+  FARDS_API name *name##_filter(name *v, enum fards_cmp cmp, T value) {                             \
+    return name##_output_(v, "farmem.vec.filter", cmp, value, NULL, 0);                             \
   }                                                                                                 \
-  FARDS_API name *name##_filter_local(name *v, enum fards_cmp cmp, T value) {                        \
-    return name##_output_(v, "farmem.vec.filter", cmp, value, NULL, 1);                              \
+  FARDS_API name *name##_filter_local(name *v, enum fards_cmp cmp, T value) {                       \
+    return name##_output_(v, "farmem.vec.filter", cmp, value, NULL, 1);                             \
   }                                                                                                 \
   FARDS_API name *name##_unique(name *v) { return name##_output_(v, "farmem.vec.unique", 0, 0, NULL, 0); } \
-  FARDS_API name *name##_unique_local(name *v) {                                                     \
-    return name##_output_(v, "farmem.vec.unique", 0, 0, NULL, 1);                                    \
+  FARDS_API name *name##_unique_local(name *v) {                                                    \
+    return name##_output_(v, "farmem.vec.unique", 0, 0, NULL, 1);                                   \
   }                                                                                                 \
-  FARDS_API name *name##_gather(name *v, fards_idxvec *idx) {                                        \
-    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 0);                                     \
+  FARDS_API name *name##_gather(name *v, fards_idxvec *idx) {                                       \
+    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 0);                                    \
   }                                                                                                 \
-  FARDS_API name *name##_gather_local(name *v, fards_idxvec *idx) {                                  \
-    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 1);                                     \
+  FARDS_API name *name##_gather_local(name *v, fards_idxvec *idx) {                                 \
+    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 1);                                    \
   }                                                                                                 \
-  FARDS_API fards_idxvec *name##_sort_indices_mode_(name *v, int local) {                            \
-    struct fards_vop op = name##_vop_(v, "farmem.vec.sort_indices", 0, 0, 0);                        \
+  FARDS_API fards_idxvec *name##_sort_indices_mode_(name *v, int local) {                           \
+    struct fards_vop op = name##_vop_(v, "farmem.vec.sort_indices", 0, 0, 0);                       \
     fards_idxvec *out = fards_idxvec_new();                                                         \
     if (!out)                                                                                       \
       return NULL;                                                                                  \
-    op.out = &out->seq, op.go = fards_idxvec_geom_(), op.out_type = FARDS_T_U64;                                               \
+    op.out = &out->seq, op.go = fards_idxvec_geom_(), op.out_type = FARDS_T_U64;                    \
     if (fards_vop_output(&op, local) == 0)                                                          \
       return out;                                                                                   \
     fards_idxvec_free(out);                                                                         \
     return NULL;                                                                                    \
   }                                                                                                 \
-  FARDS_API fards_idxvec *name##_sort_indices(name *v) { return name##_sort_indices_mode_(v, 0); }   \
+  FARDS_API fards_idxvec *name##_sort_indices(name *v) { return name##_sort_indices_mode_(v, 0); }  \
   FARDS_API fards_idxvec *name##_sort_indices_local(name *v) { return name##_sort_indices_mode_(v, 1); }
 
 #endif
