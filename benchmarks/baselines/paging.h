@@ -51,7 +51,7 @@ struct pg_page {
 
 struct pg_stats {
   _Atomic unsigned long faults, zero_fills, fetched, readahead, wp_faults, written_back, evicted,
-      dropped_clean, reclaim_waits, fault_ns, fetch_ns, fetches, discarded;
+      dropped_clean, reclaim_waits, fault_ns, fetch_ns, fetches, discarded, zero_dropped;
 };
 
 /* Everything the pager shares between threads; `lock` guards the pages' state and flags, the frame

@@ -79,8 +79,22 @@ static int fetchable(size_t i) {
   return i < pg.npages && (pg.pages[i].state == PG_ZERO || pg.pages[i].state == PG_REMOTE);
 }
 
+static int is_zero(size_t i) { return i < pg.npages && pg.pages[i].state == PG_ZERO; }
+
+/* Zero fault-around: a fault on a never-written page also installs the never-written pages after
+ * it, up to PG_RA_MAX, but only from frames that are free anyway (above the reclaim watermark), so
+ * it never evicts anything. First touches of fresh memory then cost one userspace fault per 64
+ * pages instead of one per page (the kernel's anonymous first-touch faults cost no round trip to a
+ * handler thread); under memory pressure it turns itself off. */
+static unsigned zero_around(size_t p) {
+  unsigned spare = pg.nfree > pg.high_wm ? pg.nfree - pg.high_wm : 0, n = 1;
+  while (n < 1 + PG_RA_MAX && n <= spare && is_zero(p + n))
+    n++;
+  return n;
+}
+
 /* How many pages to bring in for a fault on page p (pg.lock held): 1, or 1 + readahead when p
- * continues a sequential stream. Updates the streams. */
+ * continues a sequential stream, or a zero fault-around run. Updates the streams. */
 static unsigned plan_length(size_t p) {
   unsigned ra = 0, s;
   for (s = 0; s < PG_STREAMS; s++)
@@ -93,6 +107,10 @@ static unsigned plan_length(size_t p) {
   unsigned n = 1;
   while (n < 1 + ra && fetchable(p + n))
     n++;
+  if (is_zero(p)) {
+    unsigned z = zero_around(p);
+    n = z > n ? z : n;
+  }
   streams.next[s] = p + n;
   return n;
 }
@@ -209,7 +227,9 @@ static void on_missing(struct handler *h, size_t p, int write) {
   int demand_remote = pg.pages[p].state == PG_REMOTE;
   size_t nio = start_run(h, p, n);
   pthread_mutex_unlock(&pg.lock);
-  fetch_run(h, p, n, nio, demand_remote, write);
+  /* A run of zeros is mapped writable and counted dirty, so writing it costs no write-protect
+   * fault; the reclaimer drops pages that are still all zeros without writing them back. */
+  fetch_run(h, p, n, nio, demand_remote, write || nio == 0);
   atomic_fetch_add(&pg.st.fetched, nio);
   atomic_fetch_add(&pg.st.zero_fills, n - nio);
   atomic_fetch_add(&pg.st.readahead, n - 1);

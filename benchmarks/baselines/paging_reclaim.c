@@ -28,7 +28,7 @@
 
 struct victim {
   size_t page;
-  int dirty;
+  int dirty, stored;
 };
 
 void pg_put_frame(uint32_t f) {
@@ -65,7 +65,8 @@ static unsigned pick_victims(struct victim *v, unsigned max) {
       continue;
     }
     pp->state = PG_EVICTING;
-    v[k++] = (struct victim){.page = page, .dirty = (pp->flags & PG_DIRTY) != 0};
+    v[k++] = (struct victim){.page = page, .dirty = (pp->flags & PG_DIRTY) != 0,
+                             .stored = (pp->flags & PG_STORED) != 0};
   }
   return k;
 }
@@ -158,9 +159,24 @@ static void finish_eviction(const struct victim *v, unsigned k) {
     pg_wake(wake[i], 1);
 }
 
+/* A dirty page that farmemd never had and that is all zeros (a zero fault-around page never
+ * written, or one written with zeros) goes back to the zero state instead of being written, as
+ * zswap keeps same-filled pages without storing them. Run after the write-protect. */
+static unsigned skip_zero_pages(struct victim *v, unsigned k) {
+  static const uint64_t zeros[PG_SIZE / 8];
+  unsigned n = 0;
+  for (unsigned i = 0; i < k; i++)
+    if (v[i].dirty && !v[i].stored && !memcmp(pg_addr(v[i].page), zeros, PG_SIZE)) {
+      v[i].dirty = 0;
+      n++;
+    }
+  return n;
+}
+
 static void evict(struct victim *v, unsigned k) {
   qsort(v, k, sizeof *v, by_page);
   for_runs(v, k, 1, protect_run);
+  atomic_fetch_add(&pg.st.zero_dropped, skip_zero_pages(v, k));
   unsigned written = write_back(v, k);
   for_runs(v, k, 0, collect_run);
   drop_runs();
