@@ -107,6 +107,9 @@ void pg_take_frames(uint32_t *out, unsigned n);
 /* Returns a frame to the free list (pg.lock held). */
 void pg_put_frame(uint32_t f);
 
+/* paging_malloc.c: makes fork()ed children leave the arena alone. */
+void pg_watch_fork(void);
+
 /* paging_alloc.c: the heap inside the arena. */
 void pa_init(void);
 void *pa_malloc(size_t size);

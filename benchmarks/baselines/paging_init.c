@@ -208,7 +208,11 @@ __attribute__((visibility("default"))) void farpaging_counters(unsigned long out
   out[5] = pg.peak_used;
 }
 
+static pid_t owner; /* a fork()ed child exiting through exit() prints nothing */
+
 static void print_stats(void) {
+  if (getpid() != owner)
+    return;
   pg_internal++;
   struct pg_stats *s = &pg.st;
   unsigned long faults = s->faults + s->wp_faults;
@@ -228,6 +232,7 @@ static void print_stats(void) {
 
 __attribute__((constructor)) static void farpaging_init(void) {
   pg_internal++;
+  owner = getpid();
   struct far_config far;
   load_config(&far);
   pg.uffd = open_uffd();
@@ -240,6 +245,7 @@ __attribute__((constructor)) static void farpaging_init(void) {
   pg_start_thread(pg_reclaim_main, NULL);
   if (cfg.stats)
     atexit(print_stats);
+  pg_watch_fork();
   atomic_store_explicit(&pg_ready, 1, memory_order_release);
   pg_internal--;
 }

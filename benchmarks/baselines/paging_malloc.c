@@ -34,11 +34,25 @@ static int use_libc(void) { return pg_internal || !atomic_load_explicit(&pg_read
 
 PG_API void *malloc(size_t size) { return use_libc() ? __libc_malloc(size) : pa_malloc(size); }
 
+/* Set in a fork()ed child, which has no pager (its arena is no longer registered and the handler
+ * threads did not survive): from then on it allocates from glibc and never frees into the arena,
+ * whose locks another thread may have held at the fork. Enough for the fork-then-exec case. */
+static int forked;
+
+static void after_fork_in_child(void) {
+  forked = 1;
+  atomic_store(&pg_ready, 0);
+}
+
+void pg_watch_fork(void) { pthread_atfork(NULL, NULL, after_fork_in_child); }
+
 PG_API void free(void *p) {
-  if (p && pg_in_arena(p))
-    pa_free(p);
-  else
+  if (p && pg_in_arena(p)) {
+    if (!forked)
+      pa_free(p);
+  } else {
     __libc_free(p);
+  }
 }
 
 PG_API void *calloc(size_t n, size_t size) {
@@ -55,6 +69,13 @@ PG_API void *realloc(void *p, size_t size) {
     return malloc(size);
   if (!pg_in_arena(p))
     return __libc_realloc(p, size); /* glibc's blocks stay glibc's */
+  if (forked) { /* moves to glibc's heap */
+    void *q = __libc_malloc(size);
+    size_t have = pa_usable(p);
+    if (q)
+      memcpy(q, p, have < size ? have : size);
+    return q;
+  }
   if (size == 0) {
     pa_free(p);
     return NULL;

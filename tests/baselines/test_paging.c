@@ -7,7 +7,8 @@
  *   objects    many small objects, freed and reallocated under pressure
  *   threads    threads faulting on shared pages at once; atomic counters spread over pages under
  *              eviction must lose no increment
- *   semantics  calloc/realloc/free/alignment/usable-size/out-of-memory behaviour
+ *   semantics  calloc/realloc/free/alignment/usable-size/out-of-memory behaviour; a fork()ed child
+ *              can allocate and free until it execs
  *   rss        peak resident memory stays within budget + a small overhead */
 #define _GNU_SOURCE
 #include <check.h>
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PAGE 4096u
 
@@ -243,6 +246,28 @@ START_TEST(out_of_memory) {
 }
 END_TEST
 
+START_TEST(fork_then_exec) {
+  char *kept = malloc(100000);
+  memset(kept, 3, 100000);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) { /* allocating, freeing and reallocating must work until the exec */
+    char *p = malloc(5000), *q = realloc(kept, 200000);
+    int ok = p && q && q[99999] == 3;
+    free(p);
+    free(q);
+    if (ok)
+      execl("/bin/true", "true", (char *)NULL);
+    _exit(1);
+  }
+  int st;
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child failed (status %d)", st);
+  ck_assert_int_eq(kept[99999], 3);
+  free(kept);
+}
+END_TEST
+
 static size_t status_bytes(const char *field) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
@@ -280,18 +305,19 @@ int main(void) {
   Suite *s = suite_create("paging");
   struct {
     const char *name;
-    const TTest *tests[4];
+    const TTest *tests[5];
   } cases[] = {
       {"heap", {heap_8x_budget}},
       {"objects", {small_objects}},
       {"threads", {threads_share_pages}},
-      {"semantics", {calloc_after_free_is_zero, realloc_keeps_contents, alignment_and_sizes, out_of_memory}},
+      {"semantics",
+       {calloc_after_free_is_zero, realloc_keeps_contents, alignment_and_sizes, out_of_memory, fork_then_exec}},
       {"rss", {rss_within_budget}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     TCase *tc = tcase_create(cases[i].name);
     tcase_set_timeout(tc, 120);
-    for (size_t k = 0; k < 4 && cases[i].tests[k]; k++)
+    for (size_t k = 0; k < 5 && cases[i].tests[k]; k++)
       tcase_add_test(tc, cases[i].tests[k]);
     suite_add_tcase(s, tc);
   }
