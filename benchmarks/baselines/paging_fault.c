@@ -31,7 +31,6 @@
 /* One handler thread's scratch space: the run being fetched. */
 struct handler {
   char *buf; /* (1 + PG_RA_MAX) pages, page i of the run at buf + i * PG_SIZE */
-  size_t run[1 + PG_RA_MAX];
   uint32_t frame[1 + PG_RA_MAX];
   far_io io[1 + PG_RA_MAX];
 };
@@ -121,7 +120,6 @@ static size_t start_run(struct handler *h, size_t p, unsigned n) {
   size_t nio = 0;
   for (unsigned k = 0; k < n; k++) {
     struct pg_page *pp = &pg.pages[p + k];
-    h->run[k] = p + k;
     pp->frame = h->frame[k];
     pg.frames[h->frame[k]] = (uint32_t)(p + k);
     char *dst = h->buf + ((size_t)k << PG_SHIFT);
@@ -273,9 +271,8 @@ static void handle(struct handler *h, const struct uffd_msg *m) {
 void *pg_handler_main(void *arg) {
   (void)arg;
   struct handler *h = calloc(1, sizeof *h); /* pg_internal is set: libc's heap */
-  h->buf = mmap(NULL, (1 + PG_RA_MAX) << PG_SHIFT, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                -1, 0);
-  if (!h || h->buf == MAP_FAILED)
+  if (!h || (h->buf = mmap(NULL, (1 + PG_RA_MAX) << PG_SHIFT, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
     pg_fatal("out of memory for a fault handler");
   for (;;) {
     struct uffd_msg msg[8];
