@@ -1,6 +1,7 @@
 /* Tests of how libfarpaging.so starts and ends, run in child processes (this program itself is not
  * preloaded): a bad FARPAGING_* or FAR_SERVER value is one clear line and exit status 2 before the
- * program runs; an unreachable server is a clear error too; and a program's buffered output, living
+ * program runs; so is a process that may not use userfaultfd (run as user nobody); an unreachable
+ * server is a clear error too; and a program's buffered output, living
  * in the paged heap, is complete after exit (the memory server outlives the program's exit path).
  * PAGING_LIB and PAGING_CHILD name the library and tests/baselines/paging_child.c's program. */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,8 @@ static void drain(int fd, char *buf, size_t cap, size_t *len) {
   buf[*len] = '\0';
 }
 
+static int as_nobody; /* run the next child as user nobody, who may not use userfaultfd */
+
 /* Runs PAGING_CHILD with args and LD_PRELOAD plus the given NAME=VALUE settings (NULL-terminated);
  * stops it after 60 s. */
 static void run_child(struct run *r, const char *const *env, const char *lines, const char *mib) {
@@ -44,6 +48,8 @@ static void run_child(struct run *r, const char *const *env, const char *lines, 
     for (; *env; env++)
       putenv((char *)*env);
     const char *child = getenv("PAGING_CHILD");
+    if (as_nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+      _exit(126);
     execl(child, child, lines, mib, (char *)NULL);
     _exit(127);
   }
@@ -100,6 +106,17 @@ START_TEST(bad_other_settings) {
 }
 END_TEST
 
+START_TEST(no_userfaultfd) {
+  if (getuid() != 0) { /* cannot take the right away: say so rather than pass silently */
+    fprintf(stderr, "paging_env: not root, so the no-userfaultfd case was not run\n");
+    return;
+  }
+  as_nobody = 1;
+  expect_error("FARPAGING_LOCAL_MEM=8M", "farpaging: userfaultfd is unavailable (");
+  as_nobody = 0;
+}
+END_TEST
+
 START_TEST(starts_and_exits) {
   const char *env[] = {"FARPAGING_LOCAL_MEM=8M", NULL};
   run_child(&r, env, NULL, NULL);
@@ -128,6 +145,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, bad_local_mem);
   tcase_add_test(tc, bad_other_settings);
+  tcase_add_test(tc, no_userfaultfd);
   tcase_add_test(tc, starts_and_exits);
   tcase_add_test(tc, buffered_output_survives_exit);
   suite_add_tcase(s, tc);
