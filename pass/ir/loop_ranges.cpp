@@ -69,9 +69,17 @@ struct RangeAccess {
   bool beforeExitTest; // runs n times; otherwise n - 1
 };
 
-// The values the check computes for one access.
-struct Range {
-  Value *lo, *length, *far;
+// Computed once before the loop: its iteration count and each access's first address and count.
+struct Totals {
+  Value *n;
+  std::vector<Value *> starts, counts;
+};
+
+// What the check computes for one chunk of iterations.
+struct Chunk {
+  Value *length = nullptr; // iterations in the chunk (K)
+  Value *ok = nullptr, *anyFar = nullptr;
+  std::vector<Value *> lo, bytes, far; // per access
 };
 
 class Versioner {
@@ -85,28 +93,46 @@ public:
   bool version(Loop &loop) {
     SmallVector<RangeAccess, 8> accesses;
     if (!isEligible(loop) || !collect(loop, accesses)) return false;
-    report(loop, accesses.size());
+    // Strip-mining adds its chunk end to the exit test, which must then be in a header without
+    // side effects (it runs again at the start of the next chunk).
+    bool strips = loop.getExitingBlock() == loop.getHeader() && loop.getHeader() != loop.getLoopLatch() &&
+                  llvm::none_of(*loop.getHeader(), [](Instruction &i) { return i.mayWriteToMemory(); });
+    report(loop, accesses.size(), strips);
     formLCSSA(loop, dom, &loops, &scev);
-    BasicBlock *check = loop.getLoopPreheader();
+    BasicBlock *setup = loop.getLoopPreheader(), *header = loop.getHeader();
+    BasicBlock *check = SplitBlock(setup, setup->getTerminator(), &dom, &loops, nullptr, "far.range.check");
     BasicBlock *fastPre = SplitBlock(check, check->getTerminator(), &dom, &loops, nullptr, "far.range.ph");
-    IRBuilder<> b(check->getTerminator());
-    Value *ok = nullptr, *anyFar = b.getFalse();
-    std::vector<Range> ranges = computeRanges(b, loop, accesses, ok, anyFar);
-    addSlowCopy(loop, check, fastPre, ok);
+    IRBuilder<> atCheck(check->getTerminator());
+    PHINode *doneSoFar = nullptr;
+    SmallVector<PHINode *, 4> state; // the header phis' values at the start of a chunk
+    if (strips) {
+      doneSoFar = atCheck.CreatePHI(atCheck.getInt64Ty(), 2, "far.range.done");
+      doneSoFar->addIncoming(atCheck.getInt64(0), setup);
+      for (PHINode &phi : header->phis()) {
+        PHINode *start = atCheck.CreatePHI(phi.getType(), 2, "far.range.state");
+        start->addIncoming(phi.getIncomingValueForBlock(fastPre), setup);
+        phi.setIncomingValueForBlock(fastPre, start);
+        state.push_back(start);
+      }
+    }
+    IRBuilder<> atSetup(setup->getTerminator());
+    Totals totals = computeTotals(atSetup, loop, accesses);
+    Chunk chunk = computeChunk(atCheck, accesses, totals,
+                               strips ? (Value *)doneSoFar : atCheck.getInt64(0), strips);
+    addSlowCopy(loop, check, fastPre, chunk.ok);
+    BasicBlock *exit = loop.getExitBlock();
     DebugLoc where = RuntimeApi::locationNear(accesses.front().inst);
+    if (strips) endChunks(loop, header, exit, check, totals.n, chunk, doneSoFar, state, where);
     unsigned site = api.nextSite(accesses.front().inst);
-    Instruction *enterEnd = SplitBlockAndInsertIfThen(anyFar, fastPre->getTerminator(), false,
+    Instruction *enterEnd = SplitBlockAndInsertIfThen(chunk.anyFar, fastPre->getTerminator(), false,
                                                       nullptr, &dom, &loops);
     IRBuilder<> enter(enterEnd);
     enter.SetCurrentDebugLocation(where);
     enter.CreateCall(api.scopeEnter, {ConstantInt::get(api.siteTy, site)});
     IRBuilder<> join(enterEnd->getSuccessor(0)->getTerminator());
     for (size_t i = 0; i < accesses.size(); i++)
-      rewrite(accesses[i], rangeDelta(enter, join, accesses[i], ranges[i], site));
-    IRBuilder<> leave(SplitBlockAndInsertIfThen(anyFar, &*loop.getExitBlock()->getFirstInsertionPt(),
-                                                false, nullptr, &dom, &loops));
-    leave.SetCurrentDebugLocation(where);
-    leave.CreateCall(api.scopeExit);
+      rewrite(accesses[i], rangeDelta(enter, join, accesses[i], chunk, i, site));
+    if (!strips) leaveScopeIf(chunk.anyFar, &*exit->getFirstInsertionPt(), where, &loops);
     scev.forgetLoop(&loop);
     return true;
   }
@@ -118,7 +144,8 @@ private:
       return false;
     auto *exitBranch = dyn_cast<BranchInst>(loop.getExitingBlock()->getTerminator());
     if (!exitBranch || !exitBranch->isConditional() ||
-        exitBranch->getSuccessor(0) == exitBranch->getSuccessor(1))
+        exitBranch->getSuccessor(0) == exitBranch->getSuccessor(1) ||
+        !isa<BranchInst>(loop.getLoopLatch()->getTerminator()))
       return false;
     for (BasicBlock *block : loop.blocks())
       for (Instruction &inst : *block)
@@ -149,35 +176,144 @@ private:
     return !accesses.empty();
   }
 
-  std::vector<Range> computeRanges(IRBuilder<> &b, const Loop &loop,
-                                   ArrayRef<RangeAccess> accesses, Value *&ok, Value *&anyFar) {
+  Totals computeTotals(IRBuilder<> &b, const Loop &loop, ArrayRef<RangeAccess> accesses) {
     Instruction *at = &*b.GetInsertPoint();
     const SCEV *takenS = scev.getBackedgeTakenCount(&loop);
     Value *taken = b.CreateZExtOrTrunc(expander.expandCodeFor(takenS, takenS->getType(), at),
                                        b.getInt64Ty(), "far.range.taken");
-    Value *n = b.CreateAdd(taken, b.getInt64(1), "far.range.n");
-    ok = b.CreateICmpULE(n, b.getInt64(kMaxIterations));
-    std::vector<Range> ranges;
+    Totals totals{b.CreateAdd(taken, b.getInt64(1), "far.range.n"), {}, {}};
     for (const RangeAccess &access : accesses) {
-      Value *count = access.beforeExitTest ? n : taken;
-      Value *start = b.CreatePtrToInt(
-          expander.expandCodeFor(access.where.start, access.where.start->getType(), at), api.sizeTy);
-      Value *span = b.CreateMul(b.CreateSub(count, b.getInt64(1)), b.getInt64(access.where.step));
-      Value *lo = access.where.step < 0 ? b.CreateAdd(start, span) : start;
-      Value *last = b.CreateAdd(access.where.step < 0 ? start : b.CreateAdd(start, span),
-                                b.getInt64(access.size - 1));
-      Value *tag = b.CreateLShr(lo, kFarTagShift);
-      Value *isFar = b.CreateICmpEQ(tag, b.getInt64(kFarTag));
-      Value *local = b.CreateAnd(b.CreateICmpEQ(tag, b.CreateLShr(last, kFarTagShift)), b.CreateNot(isFar));
-      Value *cls = b.CreateAnd(b.CreateLShr(lo, kFarClassShift), b.getInt64(31));
-      Value *oneObject = b.CreateAnd(isFar, b.CreateICmpEQ(b.CreateLShr(b.CreateXor(lo, last), cls), b.getInt64(0)));
-      Value *active = b.CreateICmpNE(count, b.getInt64(0));
-      ok = b.CreateAnd(ok, b.CreateOr(b.CreateNot(active), b.CreateOr(local, oneObject)));
-      Value *far = b.CreateAnd(active, isFar, "far.range.far");
-      anyFar = b.CreateOr(anyFar, far);
-      ranges.push_back({lo, b.CreateAdd(b.CreateSub(last, lo), b.getInt64(1)), far});
+      totals.starts.push_back(b.CreatePtrToInt(
+          expander.expandCodeFor(access.where.start, access.where.start->getType(), at), api.sizeTy));
+      totals.counts.push_back(access.beforeExitTest ? totals.n : taken);
     }
-    return ranges;
+    return totals;
+  }
+
+  // The chunk starting after DONE completed iterations. With STRIPS, K further iterations, as many
+  // as keep every far access inside its current object (at most kMaxIterations): the header (the
+  // exit test) runs K + 1 times, the rest of the body K times. Without, the whole loop.
+  Chunk computeChunk(IRBuilder<> &b, ArrayRef<RangeAccess> accesses, const Totals &totals,
+                     Value *doneSoFar, bool strips) {
+    Chunk chunk;
+    std::vector<Value *> first;
+    Value *remaining = b.CreateSub(b.CreateSub(totals.n, b.getInt64(1)), doneSoFar); // back-edges
+    Value *length = b.CreateBinaryIntrinsic(Intrinsic::umin, remaining, b.getInt64(kMaxIterations));
+    Value *stuck = b.getFalse(); // some first access straddles its object: no fast chunk
+    for (size_t i = 0; i < accesses.size(); i++) {
+      first.push_back(b.CreateAdd(totals.starts[i], b.CreateMul(doneSoFar, b.getInt64(accesses[i].where.step))));
+      if (!strips) continue;
+      Value *fit = iterationsInObject(b, accesses[i], first[i]);
+      if (accesses[i].beforeExitTest) {
+        stuck = b.CreateOr(stuck, b.CreateICmpEQ(fit, b.getInt64(0)));
+        fit = b.CreateSub(fit, b.getInt64(1)); // wraps when stuck: then unused
+      }
+      length = b.CreateBinaryIntrinsic(Intrinsic::umin, length, fit);
+    }
+    chunk.length = strips ? length : nullptr;
+    Value *progress = b.CreateOr(b.CreateICmpNE(length, b.getInt64(0)), b.CreateICmpEQ(remaining, b.getInt64(0)));
+    chunk.ok = strips ? b.CreateAnd(b.CreateNot(stuck), progress)
+                      : b.CreateICmpULE(totals.n, b.getInt64(kMaxIterations));
+    chunk.anyFar = b.getFalse();
+    for (size_t i = 0; i < accesses.size(); i++) {
+      Value *count = !strips ? totals.counts[i]
+                     : accesses[i].beforeExitTest ? b.CreateAdd(length, b.getInt64(1)) : length;
+      addRange(b, accesses[i], first[i], count, chunk);
+    }
+    return chunk;
+  }
+
+  // How many iterations, from the one at FIRST, keep ACCESS inside FIRST's far object (0 if the
+  // first one straddles its end); unlimited for an address that is not far.
+  Value *iterationsInObject(IRBuilder<> &b, const RangeAccess &access, Value *first) {
+    int64_t step = access.where.step;
+    Value *objectLast = b.CreateOr(first, b.CreateSub(objectSize(b, first), b.getInt64(1)));
+    Value *objectFirst = b.CreateAnd(first, b.CreateNeg(objectSize(b, first)));
+    Value *firstEnd = b.CreateAdd(first, b.getInt64(access.size - 1));
+    Value *fits = b.CreateICmpULE(firstEnd, objectLast);
+    Value *more = step > 0   ? b.CreateUDiv(b.CreateSub(objectLast, firstEnd), b.getInt64(step))
+                  : step < 0 ? b.CreateUDiv(b.CreateSub(first, objectFirst), b.getInt64(-step))
+                             : b.getInt64(kMaxIterations);
+    Value *inObject = b.CreateSelect(fits, b.CreateAdd(more, b.getInt64(1)), b.getInt64(0));
+    return b.CreateSelect(isFar(b, first), inObject, b.getInt64(kMaxIterations));
+  }
+
+  Value *objectSize(IRBuilder<> &b, Value *address) {
+    Value *cls = b.CreateAnd(b.CreateLShr(address, kFarClassShift), b.getInt64(31));
+    return b.CreateShl(b.getInt64(1), cls);
+  }
+
+  Value *isFar(IRBuilder<> &b, Value *address) {
+    return b.CreateICmpEQ(b.CreateLShr(address, kFarTagShift), b.getInt64(kFarTag));
+  }
+
+  // The range ACCESS covers in COUNT iterations from FIRST, and whether it is usable: not far at
+  // all, or inside one far object (or empty).
+  void addRange(IRBuilder<> &b, const RangeAccess &access, Value *first, Value *count, Chunk &chunk) {
+    Value *span = b.CreateMul(b.CreateSub(count, b.getInt64(1)), b.getInt64(access.where.step));
+    Value *lo = access.where.step < 0 ? b.CreateAdd(first, span) : first;
+    Value *last = b.CreateAdd(access.where.step < 0 ? first : b.CreateAdd(first, span),
+                              b.getInt64(access.size - 1));
+    Value *tag = b.CreateLShr(lo, kFarTagShift);
+    Value *far = isFar(b, lo);
+    Value *local = b.CreateAnd(b.CreateICmpEQ(tag, b.CreateLShr(last, kFarTagShift)), b.CreateNot(far));
+    Value *cls = b.CreateAnd(b.CreateLShr(lo, kFarClassShift), b.getInt64(31));
+    Value *oneObject = b.CreateAnd(far, b.CreateICmpEQ(b.CreateLShr(b.CreateXor(lo, last), cls), b.getInt64(0)));
+    Value *active = b.CreateICmpNE(count, b.getInt64(0));
+    chunk.ok = b.CreateAnd(chunk.ok, b.CreateOr(b.CreateNot(active), b.CreateOr(local, oneObject)));
+    chunk.far.push_back(b.CreateAnd(active, far, "far.range.far"));
+    chunk.anyFar = b.CreateOr(chunk.anyFar, chunk.far.back());
+    chunk.lo.push_back(lo);
+    chunk.bytes.push_back(b.CreateAdd(b.CreateSub(last, lo), b.getInt64(1)));
+  }
+
+  // Strip-mining: the exit test in the header also leaves after the chunk's K iterations, into a
+  // block (the loop's only exit) that leaves the chunk's scope and then goes on to the old exit
+  // or, if the loop is not done, back to the check with the header phis' current values (the
+  // header has no side effects, so running it again there is harmless). One exit with a count
+  // ScalarEvolution can compute (the smaller of the two) keeps the loop vectorisable.
+  void endChunks(Loop &loop, BasicBlock *header, BasicBlock *exit, BasicBlock *check, Value *n,
+                 const Chunk &chunk, PHINode *doneSoFar, ArrayRef<PHINode *> state,
+                 const DebugLoc &where) {
+    BasicBlock *fastPre = loop.getLoopPreheader(), *latch = loop.getLoopLatch();
+    PHINode *iteration = PHINode::Create(api.sizeTy, 2, "far.range.iter", &header->front());
+    IRBuilder<> atLatch(latch->getTerminator());
+    iteration->addIncoming(atLatch.getInt64(0), fastPre);
+    iteration->addIncoming(atLatch.CreateAdd(iteration, atLatch.getInt64(1)), latch);
+    auto *test = cast<BranchInst>(header->getTerminator());
+    bool exitsOnTrue = test->getSuccessor(0) == exit;
+    IRBuilder<> b(test);
+    Value *natural = exitsOnTrue ? test->getCondition() : b.CreateNot(test->getCondition());
+    Value *leave = b.CreateOr(natural, b.CreateICmpEQ(iteration, chunk.length), "far.range.leave");
+    BasicBlock *out = BasicBlock::Create(header->getContext(), "far.range.out", header->getParent(), exit);
+    test->setCondition(exitsOnTrue ? leave : b.CreateNot(leave));
+    test->setSuccessor(exitsOnTrue ? 0 : 1, out);
+    for (PHINode &phi : exit->phis()) phi.replaceIncomingBlockWith(header, out);
+    BasicBlock *resume = BasicBlock::Create(header->getContext(), "far.range.resume", header->getParent(), exit);
+    IRBuilder<> atResume(resume);
+    doneSoFar->addIncoming(atResume.CreateAdd(doneSoFar, chunk.length), resume);
+    atResume.CreateBr(check);
+    SmallVector<PHINode *, 4> headerPhis;
+    for (PHINode &phi : header->phis()) headerPhis.push_back(&phi);
+    for (size_t j = 0; j < state.size(); j++) state[j]->addIncoming(headerPhis[j + 1], resume);
+    // Done when all n - 1 back-edges are taken: recomputed from the iteration count, since the exit
+    // test's own value used outside the loop would keep it from vectorising.
+    IRBuilder<> atOut(out);
+    Value *finished = atOut.CreateICmpEQ(atOut.CreateAdd(doneSoFar, iteration),
+                                         atOut.CreateSub(n, atOut.getInt64(1)), "far.range.finished");
+    BranchInst *dispatch = atOut.CreateCondBr(finished, exit, resume);
+    if (Loop *parent = loop.getParentLoop()) {
+      parent->addBasicBlockToLoop(out, loops);
+      parent->addBasicBlockToLoop(resume, loops);
+    }
+    leaveScopeIf(chunk.anyFar, dispatch, where, &loops);
+    dom.recalculate(*header->getParent());
+  }
+
+  void leaveScopeIf(Value *held, Instruction *at, const DebugLoc &where, LoopInfo *li) {
+    IRBuilder<> leave(SplitBlockAndInsertIfThen(held, at, false, nullptr, &dom, li));
+    leave.SetCurrentDebugLocation(where);
+    leave.CreateCall(api.scopeExit);
   }
 
   // The unchanged copy of LOOP, run when the check fails; both copies leave through dedicated
@@ -202,16 +338,16 @@ private:
     formDedicatedExitBlocks(slow, &dom, &loops, nullptr, true);
   }
 
-  // In the far branch before the loop: the barrier for the whole range; at JOIN, the offset from
+  // In the far branch before the loop: the barrier for access I's range; at JOIN, the offset from
   // far to local addresses (0 when the range is not far).
   Value *rangeDelta(IRBuilder<> &enter, IRBuilder<> &join, const RangeAccess &access,
-                    const Range &range, unsigned site) {
-    Value *from = enter.CreateSelect(range.far, enter.CreateIntToPtr(range.lo, api.bytePtr),
+                    const Chunk &chunk, size_t i, unsigned site) {
+    Value *from = enter.CreateSelect(chunk.far[i], enter.CreateIntToPtr(chunk.lo[i], api.bytePtr),
                                      ConstantPointerNull::get(cast<PointerType>(api.bytePtr)));
     Value *local = enter.CreateCall(api.barrier(access.write, access.nontemporal),
-                                    {from, range.length, ConstantInt::get(api.siteTy, site)});
+                                    {from, chunk.bytes[i], ConstantInt::get(api.siteTy, site)});
     Value *delta = enter.CreateSelect(
-        range.far, enter.CreateSub(enter.CreatePtrToInt(local, api.sizeTy), range.lo),
+        chunk.far[i], enter.CreateSub(enter.CreatePtrToInt(local, api.sizeTy), chunk.lo[i]),
         enter.getInt64(0), "far.range.delta");
     PHINode *phi = join.CreatePHI(api.sizeTy, 2, "far.range.delta");
     phi->addIncoming(delta, enter.GetInsertBlock());
@@ -229,12 +365,13 @@ private:
     done.insert(access.inst);
   }
 
-  void report(const Loop &loop, size_t count) {
+  void report(const Loop &loop, size_t count, bool strips) {
     remarks.emit([&] {
       return OptimizationRemark("farpass", "LoopRange", loop.getStartLoc(), loop.getHeader())
              << "counted loop versioned: " << ore::NV("Accesses", (unsigned)count)
-             << " access(es) take one barrier each before the loop when their ranges are local "
-                "or in one far object";
+             << " access(es) take one barrier each before "
+             << (strips ? "each chunk of iterations that stays inside their far objects"
+                        : "the loop when their ranges are local or in one far object");
     });
   }
 

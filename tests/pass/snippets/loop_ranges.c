@@ -1,8 +1,10 @@
-// With optimisation, a counted call-free loop is versioned: before it, the range every affine
-// access covers over the whole loop is checked (not far, or inside one far object), and the loop
-// then runs with one barrier per access taken before it; otherwise the unchanged copy runs with
-// loop scopes and chunking. Pointers chased through memory are not chunked (their window cache
-// would miss every time): they get a region barrier shared by the accesses to one object.
+// With optimisation, a counted call-free loop is versioned. When its exit test is in a header
+// without side effects, it is strip-mined: before each chunk of iterations that keeps every affine
+// access inside its current far object, one barrier per access; otherwise (here a do-while) the
+// range over the whole loop must be local or inside one far object. When the check fails, the
+// unchanged copy runs with loop scopes and chunking. Pointers chased through memory are not
+// chunked (their window cache would miss every time): they get a region barrier shared by the
+// accesses to one object.
 // FARCC: -g -O1 -c -o /dev/null -Rpass=farpass
 // OUTPUT: stderr
 #include "common.h"
@@ -10,8 +12,16 @@
 long sum_names(const struct node *p) {
   long s = 0;
   for (int i = 0; i < 16; i++) s += p->name[i];
-  // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each before the loop
+  // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each before each chunk of iterations that stays inside their far objects
   // CHECK: loop_ranges.c:[[@LINE-2]]:{{[0-9]+}}: remark: read cached per 256-byte window
+  return s;
+}
+
+long sum_names_do(const struct node *p) {
+  long s = 0;
+  int i = 0;
+  do s += p->name[i]; while (++i < 16);
+  // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each before the loop when their ranges are local or in one far object
   return s;
 }
 
