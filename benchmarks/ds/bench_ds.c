@@ -221,7 +221,8 @@ static int offload_run(size_t bytes, int reps) {
       t_local[r - 1] = t1 - t0, t_off[r - 1] = t2 - t1;
   }
   if (far_stats().c.offload_calls < (uint64_t)reps) {
-    fprintf(stderr, "bench_ds: offload: the sums were not offloaded (is farmem_vec.so beside farmemd?)\n");
+    fprintf(stderr, "bench_ds: offload: the sums were not offloaded (farmem_vec.so missing beside "
+                    "farmemd, or the vector mostly local: run it with a budget below its size)\n");
     return 1;
   }
   printf("local=%.6f offload=%.6f\n", median_of(t_local, reps), median_of(t_off, reps));

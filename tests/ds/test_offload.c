@@ -1,10 +1,12 @@
 /* Offloaded vector operations (far/ds/vec_ops.h) against the embedded farmemd and its vector module:
  * every operation, for several element types, equals both the local computation (the _local twin)
- * and a plain-array reference, on dirty data not yet written back, on a vector four times the local
+ * and a plain-array reference, on dirty data not yet written back, on a vector three times the local
  * budget, on empty vectors; outputs filled by the server read back and stay usable; a gather index
- * out of range fails on both paths; and the offload path is really taken (offload_calls). */
+ * out of range fails on both paths; and the offload path is really taken (offload_calls). This file
+ * offloads whatever is local; offload_policy.c checks the default policy (mostly remote only). */
 #include "ds_harness.h"
 
+#define FARDS_OFFLOAD_MIN_REMOTE_PCT 0 /* offload even data that is local: the equality checks */
 #include <far/ds/array.h>
 #include <far/ds/vec_ops.h>
 #include <math.h>
@@ -150,9 +152,9 @@ START_TEST(float_types_equal_local) {
 }
 END_TEST
 
-/* 32 MiB of doubles, four times FAR_LOCAL_MEM: most chunks are remote, the rest dirty. */
+/* 24 MiB of doubles, three times FAR_LOCAL_MEM: most chunks are remote, the rest dirty. */
 START_TEST(larger_than_local_memory) {
-  enum { N = 4u << 20 };
+  enum { N = 3u << 20 };
   dblvec *v = dblvec_new();
   double want = 0;
   size_t big = 0;
@@ -237,6 +239,11 @@ START_TEST(gather_out_of_range_fails_on_both_paths) {
 }
 END_TEST
 
+void check_offload_policy(void); /* offload_policy.c */
+
+START_TEST(default_policy_offloads_only_mostly_remote_data) { check_offload_policy(); }
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ds_offload");
   DS_ADD_TEST(s, integer_types_equal_local);
@@ -245,5 +252,6 @@ int main(void) {
   DS_ADD_TEST(s, empty_vectors);
   DS_ADD_TEST(s, outputs_stay_usable);
   DS_ADD_TEST(s, gather_out_of_range_fails_on_both_paths);
+  DS_ADD_TEST(s, default_policy_offloads_only_mostly_remote_data);
   return ds_run_suite(s);
 }

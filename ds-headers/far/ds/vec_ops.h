@@ -8,11 +8,12 @@
  *   dvec *hot = dvec_filter(v, FARDS_GT, 100.0);       // a new vector, filled by farmemd
  *   fards_idxvec *order = dvec_sort_indices(v);
  *
- * Each operation is offloaded to farmemd (farmem's vector module): the dirty chunks of the inputs
- * are written back, the server computes, and only the small result comes back; outputs are vectors
- * the client allocates and the server fills. When offloading is unavailable (several servers, a
- * farmemd without the module, or a FARDS_LOCAL build) the same computation runs locally, through
- * the cache; NAME_sum_local and the other _local twins always do. The kernels are shared with the
+ * Each operation is offloaded to farmemd (farmem's vector module) when most of its input is not in
+ * local memory (FARDS_OFFLOAD_MIN_REMOTE_PCT): the dirty chunks of the inputs are written back, the
+ * server computes, and only the small result comes back; outputs are vectors the client allocates
+ * and the server fills. Over mostly local data, and when offloading is unavailable (several
+ * servers, a farmemd without the module, a FARDS_LOCAL build), the same computation runs locally,
+ * through the cache; NAME_sum_local and the other _local twins always do. The kernels are shared with the
  * server (far/ds/vec_kernels.h), which also defines the semantics: integer sums wrap in 64 bits,
  * float sums add in element order in double, min/max/unique/median/sort use a total order (floats
  * by IEEE totalOrder, NaN largest). Concurrent writers to the same vector are the program's race. */
@@ -21,6 +22,13 @@
 
 #include <far/ds/vec_kernels.h>
 #include <far/ds/vector.h>
+
+/* Offload only when at least this percentage of the input chunks is not in local memory: over data
+ * that is mostly local, the local computation is cheaper (no write-back of dirty chunks, no round
+ * trip). 0: always offload when possible. The _local functions never offload. */
+#ifndef FARDS_OFFLOAD_MIN_REMOTE_PCT
+#define FARDS_OFFLOAD_MIN_REMOTE_PCT 50
+#endif
 
 /* Indices, as returned by sort_indices and taken by gather. */
 FAR_VECTOR_DECLARE(fards_idxvec, uint64_t)
@@ -149,6 +157,23 @@ static inline size_t fards_vop_put_ref(char *args, size_t at, const struct fards
   return at;
 }
 
+/* Chunks of s not in local memory now. */
+static inline size_t fards_vop_remote_chunks(const struct fards_seq *s) {
+  size_t n = 0;
+  for (size_t c = 0; c < s->nchunks; c++)
+    n += !far_is_resident(s->chunk[c]);
+  return n;
+}
+
+/* Whether op's inputs are remote enough (FARDS_OFFLOAD_MIN_REMOTE_PCT) to offload it. */
+static inline int fards_vop_worth_offloading(const struct fards_vop *op) {
+  size_t total = op->in->nchunks + (op->idx ? op->idx->nchunks : 0);
+  if (FARDS_OFFLOAD_MIN_REMOTE_PCT == 0)
+    return 1;
+  size_t remote = fards_vop_remote_chunks(op->in) + (op->idx ? fards_vop_remote_chunks(op->idx) : 0);
+  return total && remote * 100 >= (size_t)FARDS_OFFLOAD_MIN_REMOTE_PCT * total;
+}
+
 /* Runs op in farmemd. 0 with *res filled, or -1 when it could not (the caller computes locally). */
 static inline int fards_vop_offload(const struct fards_vop *op, struct fards_off_result *res) {
   size_t nin = op->in->nchunks, nidx = op->idx ? op->idx->nchunks : 0;
@@ -185,6 +210,10 @@ static inline int fards_vop_offload(const struct fards_vop *op, struct fards_off
   return st == 0 ? 0 : -1;
 }
 #else
+static inline int fards_vop_worth_offloading(const struct fards_vop *op) {
+  (void)op;
+  return 0;
+}
 static inline int fards_vop_offload(const struct fards_vop *op, struct fards_off_result *res) {
   (void)op, (void)res;
   return -1;
@@ -197,7 +226,7 @@ static inline int fards_vop_offload(const struct fards_vop *op, struct fards_off
 static inline struct fards_off_result fards_vop_aggregate(const struct fards_vop *op, int local) {
   struct fards_off_result res;
   memset(&res, 0, sizeof res);
-  if (!local && fards_vop_offload(op, &res) == 0)
+  if (!local && fards_vop_worth_offloading(op) && fards_vop_offload(op, &res) == 0)
     return res;
   if (op->agg)
     fards_vop_agg_local(op, &res);
@@ -211,8 +240,8 @@ static inline struct fards_off_result fards_vop_aggregate(const struct fards_vop
 static inline int fards_vop_output(struct fards_vop *op, int local) {
   size_t need = op->idx ? op->idx->len : op->in->len;
   struct fards_off_result res;
-  if (!local && fards_seq_grow(op->out, need, op->go) == 0 && fards_vop_offload(op, &res) == 0 &&
-      res.n <= need) {
+  if (!local && fards_vop_worth_offloading(op) && fards_seq_grow(op->out, need, op->go) == 0 &&
+      fards_vop_offload(op, &res) == 0 && res.n <= need) {
     op->out->len = res.n;
     fards_seq_trim(op->out, res.n, op->go);
     return 0;
