@@ -68,6 +68,7 @@ struct pager {
   pthread_cond_t reclaim_cv; /* the reclaimer should run */
   int uffd;
   unsigned readahead;
+  uint64_t spin_ns; /* FARPAGING_SPIN_US */
   struct far_net *net;
   struct pg_stats st;
   uint32_t peak_used;

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <far/net.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -268,21 +270,40 @@ static void handle(struct handler *h, const struct uffd_msg *m) {
   atomic_fetch_add(&pg.st.fault_ns, now_ns() - t0);
 }
 
+/* No fault pending: within FARPAGING_SPIN_US of the last one keep polling (faults come in bursts,
+ * and waking a sleeping handler costs tens of microseconds on this VM: the kernel's own fault path
+ * has no such hop), else sleep in poll() until one comes. */
+static void idle(uint64_t *last) {
+  if (now_ns() - *last < pg.spin_ns) {
+    sched_yield();
+    return;
+  }
+  struct pollfd p = {.fd = pg.uffd, .events = POLLIN};
+  if (poll(&p, 1, -1) < 0 && errno != EINTR)
+    pg_fatal("poll on the userfaultfd failed: %s", strerror(errno));
+}
+
 void *pg_handler_main(void *arg) {
   (void)arg;
   struct handler *h = calloc(1, sizeof *h); /* pg_internal is set: libc's heap */
   if (!h || (h->buf = mmap(NULL, (1 + PG_RA_MAX) << PG_SHIFT, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
     pg_fatal("out of memory for a fault handler");
+  uint64_t last = 0;
   for (;;) {
     struct uffd_msg msg[8];
-    ssize_t n = read(pg.uffd, msg, sizeof msg);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    ssize_t n = read(pg.uffd, msg, sizeof msg); /* the descriptor is non-blocking */
+    if (n < 0 && errno == EAGAIN) {
+      idle(&last);
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       pg_fatal("reading the userfaultfd failed: %s", n < 0 ? strerror(errno) : "end of file");
     for (size_t i = 0; i < (size_t)n / sizeof *msg; i++)
       handle(h, &msg[i]);
+    last = now_ns();
   }
   return NULL;
 }

@@ -4,6 +4,8 @@
  *   FARPAGING_READAHEAD  pages fetched after a fault that continues a sequential stream (0-64, default 8)
  *   FARPAGING_HANDLERS   fault-handler threads (1-8, default 1; more serve several faulting threads
  *                        at once, but every idle handler is woken by each fault on this kernel)
+ *   FARPAGING_SPIN_US    how long an idle handler polls for the next fault before it sleeps
+ *                        (0-1000, default 50; a sleeping handler costs a wake-up per fault)
  *   FARPAGING_STATS=1    one line of counters on stderr at exit
  *   FAR_SERVER, FAR_TOKEN_FILE   as for the farmem runtime (FAR_SERVER unset: embedded farmemd)
  * A bad value is one line naming the variable and exit status 2, as for the runtime. So is a kernel
@@ -90,6 +92,7 @@ static void load_config(struct far_config *far) {
   cfg.arena = env_size("FARPAGING_ARENA", DEFAULT_ARENA, MIN_ARENA, MAX_ARENA, "out of range (16M to 4T)");
   cfg.readahead = env_uint("FARPAGING_READAHEAD", 8, PG_RA_MAX);
   cfg.handlers = env_uint("FARPAGING_HANDLERS", 1, 8);
+  pg.spin_ns = (uint64_t)env_uint("FARPAGING_SPIN_US", 50, 1000) * 1000;
   if (cfg.handlers == 0)
     bad_env("FARPAGING_HANDLERS", "0", "at least one handler thread is needed");
   const char *s = getenv("FARPAGING_STATS");
@@ -104,14 +107,14 @@ static int open_uffd(void) {
   int fd = -1, dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
   char why[256] = "";
   if (dev >= 0) {
-    fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC);
+    fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
       snprintf(why, sizeof why, "/dev/userfaultfd: %s", strerror(errno));
     close(dev);
   } else {
     snprintf(why, sizeof why, "/dev/userfaultfd: %s", strerror(errno));
   }
-  if (fd < 0 && (fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC)) < 0) {
+  if (fd < 0 && (fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK)) < 0) {
     fprintf(stderr,
             "farpaging: userfaultfd is unavailable (%s; userfaultfd(2): %s): the paging baseline needs it "
             "(run as root, or set vm.unprivileged_userfaultfd=1)\n",
