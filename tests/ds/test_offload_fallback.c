@@ -5,6 +5,7 @@
  * and every result must equal a plain-array reference. */
 #include "ds_harness.h"
 
+#define FARDS_OFFLOAD_MIN_REMOTE_PCT 0 /* always try: the attempt must fail and fall back */
 #include <far/ds/vec_ops.h>
 #include <far/rt.h>
 #include <stdio.h>
