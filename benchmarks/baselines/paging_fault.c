@@ -212,6 +212,22 @@ static unsigned reserve_run(struct handler *h, size_t p) {
   return k;
 }
 
+/* A missing-page fault on a page we count as resident (pg.lock held). Usually the message is stale
+ * (another handler installed the page meanwhile): the copy fails with EEXIST and the thread only
+ * needs waking. Otherwise the program dropped the page itself (madvise(MADV_DONTNEED) on heap
+ * memory), which for private anonymous memory means zeros: install them, dirty, instead of waking
+ * the thread into the same fault forever. */
+static void on_missing_resident(size_t p) {
+  static const char zeros[PG_SIZE];
+  struct uffdio_copy c = {.dst = (uintptr_t)pg_addr(p), .src = (uintptr_t)zeros, .len = PG_SIZE};
+  while (ioctl(pg.uffd, UFFDIO_COPY, &c) != 0 && (errno == EAGAIN || errno == EINTR) && c.copy <= 0)
+    ;
+  if (c.copy == (long long)PG_SIZE)
+    pg.pages[p].flags |= PG_DIRTY | PG_REF;
+  else
+    pg_wake(p, 1);
+}
+
 static void on_missing(struct handler *h, size_t p, int write) {
   pthread_mutex_lock(&pg.lock);
   unsigned n = fetchable(p) ? reserve_run(h, p) : 0;
@@ -219,9 +235,9 @@ static void on_missing(struct handler *h, size_t p, int write) {
     enum pg_state st = pg.pages[p].state;
     if (st == PG_EVICTING)
       pg.pages[p].flags |= PG_WAITER;
+    else if (st == PG_RESIDENT)
+      on_missing_resident(p);
     pthread_mutex_unlock(&pg.lock);
-    if (st == PG_RESIDENT) /* already resolved: make sure the thread runs */
-      pg_wake(p, 1);
     return; /* FETCHING: the copy wakes it; EVICTING: the reclaimer will */
   }
   int demand_remote = pg.pages[p].state == PG_REMOTE;

@@ -8,7 +8,7 @@
  *   threads    threads faulting on shared pages at once; atomic counters spread over pages under
  *              eviction must lose no increment
  *   semantics  calloc/realloc/free/alignment/usable-size/out-of-memory behaviour; a fork()ed child
- *              can allocate and free until it execs
+ *              can allocate and free until it execs; madvise(MADV_DONTNEED) on the heap reads zeros
  *   rss        peak resident memory stays within budget + a small overhead */
 #define _GNU_SOURCE
 #include <check.h>
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -268,6 +269,19 @@ START_TEST(fork_then_exec) {
 }
 END_TEST
 
+START_TEST(madvise_dontneed_reads_zero) { /* as for any private anonymous memory */
+  uint8_t *p = malloc(64 * PAGE);
+  ck_assert((uintptr_t)p % PAGE == 0);
+  memset(p, 7, 64 * PAGE);
+  ck_assert_int_eq(madvise(p + 3 * PAGE, 2 * PAGE, MADV_DONTNEED), 0);
+  ck_assert_msg(all_zero(p + 3 * PAGE, 2 * PAGE), "pages dropped by madvise are not zero");
+  ck_assert(p[3 * PAGE - 1] == 7 && p[5 * PAGE] == 7);
+  p[4 * PAGE] = 9;
+  ck_assert_int_eq(p[4 * PAGE], 9);
+  free(p);
+}
+END_TEST
+
 static size_t status_bytes(const char *field) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
@@ -305,19 +319,20 @@ int main(void) {
   Suite *s = suite_create("paging");
   struct {
     const char *name;
-    const TTest *tests[5];
+    const TTest *tests[6];
   } cases[] = {
       {"heap", {heap_8x_budget}},
       {"objects", {small_objects}},
       {"threads", {threads_share_pages}},
       {"semantics",
-       {calloc_after_free_is_zero, realloc_keeps_contents, alignment_and_sizes, out_of_memory, fork_then_exec}},
+       {calloc_after_free_is_zero, realloc_keeps_contents, alignment_and_sizes, out_of_memory, fork_then_exec,
+        madvise_dontneed_reads_zero}},
       {"rss", {rss_within_budget}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     TCase *tc = tcase_create(cases[i].name);
     tcase_set_timeout(tc, 120);
-    for (size_t k = 0; k < 5 && cases[i].tests[k]; k++)
+    for (size_t k = 0; k < 6 && cases[i].tests[k]; k++)
       tcase_add_test(tc, cases[i].tests[k]);
     suite_add_tcase(s, tc);
   }
