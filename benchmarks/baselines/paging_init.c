@@ -159,8 +159,9 @@ static void init_frames(void) {
     pg.free_frames[f] = pg.nframes - 1 - f;
   }
   pg.nfree = pg.nframes;
-  /* Reclaim starts below 1/32 of the budget free (at least 2 batches) and stops at twice that. */
-  pg.low_wm = pg.nframes / 32 > 2 * PG_BATCH ? pg.nframes / 32 : 2 * PG_BATCH;
+  /* Reclaim starts below 1/128 of the budget free (at least 2 batches) and stops at twice that:
+   * enough headroom that faults rarely wait, little budget left unused. */
+  pg.low_wm = pg.nframes / 128 > 2 * PG_BATCH ? pg.nframes / 128 : 2 * PG_BATCH;
   pg.high_wm = 2 * pg.low_wm;
   pg.readahead = cfg.readahead;
   pthread_condattr_t ca;
