@@ -304,7 +304,7 @@ START_TEST(rss_within_budget) {
     size_t p = next_rand(&s) % n;
     verify_page(heap + p * PAGE, p, 1);
   }
-  size_t peak = status_bytes("VmHWM:"), slack = 8u << 20;
+  size_t peak = status_bytes("VmHWM:"), slack = 4u << 20; /* measured: ~0.7 MiB */
   unsigned long c[6];
   counters(c);
   ck_assert_uint_le(c[5] * PAGE, budget());
