@@ -1,6 +1,9 @@
 /* Waiting for replies. A waiting thread reads the sockets itself (non-blocking recv, busy-polled)
  * and completes whatever replies it finds, its own or other threads': on this kind of VM waking a
  * sleeping thread costs several loopback round trips, so a reply must find its waiter awake.
+ * Every 16 polls the spinner yields the CPU, which costs one system call when nobody else wants it,
+ * and lets a server that shares this CPU (a loaded machine) answer instead of waiting for the spin
+ * to end (with client and farmemd pinned to one core a 64 B miss took 22.5 us without, 11 with).
  * After spin_us without its answer the waiter sleeps:
  *   - in poll() on the sockets of the busy connections (at most LEAD_MAX), reading what arrives
  *     when it wakes, so a reply costs one wake-up as with a blocking recv. It takes no lock while
@@ -132,7 +135,9 @@ int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, un
   atomic_fetch_add(&net->spinners, 1);
   for (unsigned i = 1; !pred(arg); i++) {
     poll_busy(net);
-    if (i % 16 == 0 && now_ns() > spin_end) break;
+    if (i % 16 != 0) continue;
+    if (now_ns() > spin_end) break;
+    sched_yield(); /* a server sharing this CPU gets to answer */
   }
   if (learn) net_spin_outcome(net, probe, pred(arg));
   lead l = {.n = 0};

@@ -76,6 +76,10 @@ static void measure(size_t size, size_t count, int fd, double *miss, double *bar
       }
       b[nb++] = t;
     }
+    if (reply_server_idle(fd) != 0) {
+      fprintf(stderr, "miss: bare server lost\n");
+      exit(1);
+    }
     for (int k = 0; k < BLOCK && nc < SAMPLES; k++) {
       double t = timed_client_read(obj[(size_t)rand_r(&seed) % count], buf);
       if (t < 0) {

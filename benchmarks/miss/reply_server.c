@@ -15,6 +15,7 @@
 
 #define MAX_REPLY 65536
 #define REQUEST 16
+#define IDLE UINT32_MAX /* request size meaning "no reply; sleep until the next request" */
 
 static int spin_io(int fd, char *buf, size_t len, int sending) {
   size_t done = 0;
@@ -28,12 +29,13 @@ static int spin_io(int fd, char *buf, size_t len, int sending) {
 }
 
 /* Busy-polls for the next request while requests keep coming, but sleeps in poll() after 2 ms of
- * silence, so the server does not steal a core while the other side of the benchmark runs. */
-static int await_request(int fd) {
+ * silence, or at once after an IDLE request (the client's block of samples is over), so the server
+ * does not steal a core while the other side of the benchmark runs. */
+static int await_request(int fd, int idle) {
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   char c;
-  for (;;) {
+  while (!idle) {
     ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0) return 0;
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
@@ -47,10 +49,10 @@ static int await_request(int fd) {
 static void serve(int fd) {
   static char reply[MAX_REPLY];
   char req[REQUEST];
-  while (await_request(fd) == 0 && spin_io(fd, req, sizeof req, 0) == 0) {
-    uint32_t size;
+  uint32_t size = 0;
+  while (await_request(fd, size == IDLE) == 0 && spin_io(fd, req, sizeof req, 0) == 0) {
     memcpy(&size, req, sizeof size);
-    if (size > MAX_REPLY || spin_io(fd, reply, size, 1) != 0) return;
+    if (size != IDLE && (size > MAX_REPLY || spin_io(fd, reply, size, 1) != 0)) return;
   }
 }
 
@@ -84,4 +86,11 @@ double reply_round_trip(int fd, uint32_t size) {
   if (spin_io(fd, req, sizeof req, 1) != 0 || spin_io(fd, reply, size, 0) != 0) return -1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   return (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+}
+
+int reply_server_idle(int fd) {
+  char req[REQUEST] = {0};
+  uint32_t idle = IDLE;
+  memcpy(req, &idle, sizeof idle);
+  return spin_io(fd, req, sizeof req, 1);
 }
