@@ -1,6 +1,8 @@
 /* Far hashtables against a real farmemd with a small local budget (FAR_LOCAL_MEM=8M, set by CMake):
  * operations agree with a local reference (also with colliding hashes, and from several threads at
- * once) and growth keeps every entry. test_hotkeys.c checks that hot keys stay local. */
+ * once), growth keeps every entry, and batched gets (get_many) agree with single gets, prefetching
+ * the entries that are not local, also while other threads change the table. test_hotkeys.c
+ * checks that hot keys stay local. */
 #include "ds_harness.h"
 
 #include <far/ds/hashtable.h>
@@ -154,6 +156,79 @@ START_TEST(colliding_hashes_keep_probe_runs_intact) {
 }
 END_TEST
 
+/* ---- Batched gets. ---- */
+
+#define MANY_KEYS 100000 /* 25.6 MB of entries: three times the local budget */
+#define MANY_QUERIES 2000
+
+/* Whether key k is in the table get_many_agrees_with_get builds. */
+static int many_present(uint64_t k) { return k < MANY_KEYS && k % 7 != 0; }
+
+/* get_many of q[0..n) against single gets and against many_present; returns how many it found. */
+static size_t check_get_many(bigmap *h, const uint64_t *q, size_t n) {
+  static struct val out[MANY_QUERIES];
+  static char found[MANY_QUERIES];
+  struct val v;
+  memset(found, 2, n);
+  size_t hits = bigmap_get_many(h, q, n, out, found), want = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (found[i] != many_present(q[i]) || bigmap_get(h, q[i], &v) != found[i])
+      ck_abort_msg("get_many: key %llu found %d", (unsigned long long)q[i], found[i]);
+    if (found[i] && (!val_consistent(&out[i], q[i]) || out[i].version != q[i] % 5 + 1 ||
+                     memcmp(&out[i], &v, sizeof v) != 0))
+      ck_abort_msg("get_many: key %llu has the wrong value", (unsigned long long)q[i]);
+    want += (size_t)found[i];
+  }
+  ck_assert_uint_eq(hits, want);
+  return hits;
+}
+
+START_TEST(get_many_agrees_with_get) {
+  bigmap *h = bigmap_new(MANY_KEYS);
+  for (uint64_t k = 0; k < MANY_KEYS; k++)
+    ck_assert_int_eq(bigmap_put(h, k, val_of(k, k % 5 + 1)), 1);
+  for (uint64_t k = 0; k < MANY_KEYS; k += 7)
+    ck_assert_int_eq(bigmap_remove(h, k), 1);
+  static uint64_t q[MANY_QUERIES]; /* present, removed and never-inserted keys, some repeated */
+  uint64_t rng = 77;
+  for (size_t i = 0; i < MANY_QUERIES; i++)
+    q[i] = i % 10 == 9 ? q[i / 2] : ds_rand(&rng) % (MANY_KEYS + MANY_KEYS / 4);
+  ds_prefetch_log_reset();
+  size_t hits = check_get_many(h, q, MANY_QUERIES); /* 2000 keys: several FARDS_HT_BATCH batches */
+  ck_assert_uint_gt(hits, MANY_QUERIES / 2);
+  /* Most entries are remote at three times the budget: the batches asked for them ahead. */
+  ck_assert_uint_ge(ds_prefetch_log_requests(), hits / 4);
+  ck_assert_uint_le(ds_prefetch_log_requests(), hits);
+  for (size_t n = 0; n <= 3; n++) /* tiny and empty batches */
+    check_get_many(h, q + 100, n);
+  /* Without out or found: just the count. */
+  ck_assert_uint_eq(bigmap_get_many(h, q, 64, NULL, NULL), check_get_many(h, q, 64));
+  bigmap_free(h);
+}
+END_TEST
+
+START_TEST(get_many_with_colliding_hashes) {
+  enum { KEYS = 1000 };
+  collmap *h = collmap_new(0); /* 8 distinct hashes: each key has ~100 candidate entries */
+  for (uint64_t k = 0; k < KEYS; k += 2)
+    collmap_put(h, k, k * 3);
+  uint64_t q[300], out[300];
+  char found[300];
+  for (size_t i = 0; i < 300; i++)
+    q[i] = (i * 37) % (KEYS + 50);
+  size_t hits = collmap_get_many(h, q, 300, out, found), want = 0;
+  for (size_t i = 0; i < 300; i++) {
+    int present = q[i] < KEYS && q[i] % 2 == 0;
+    ck_assert_int_eq(found[i], present);
+    if (present)
+      ck_assert_uint_eq(out[i], q[i] * 3);
+    want += (size_t)present;
+  }
+  ck_assert_uint_eq(hits, want);
+  collmap_free(h);
+}
+END_TEST
+
 /* ---- Several threads at once. ---- */
 
 #define THREADS 4
@@ -181,13 +256,32 @@ static void bump_counter(struct val *v, int existed, void *ctx) {
   *v = val_of(v->key, v->version + 1);
 }
 
+/* A batched get of 16 of w's own keys (exact versions) and 16 of anyone's (whole values). */
+static int worker_get_many(struct worker *w, uint64_t *rng) {
+  enum { OWN = 16, ANY = 16 };
+  uint64_t q[OWN + ANY];
+  static _Thread_local struct val out[OWN + ANY];
+  char found[OWN + ANY];
+  for (unsigned i = 0; i < OWN + ANY; i++)
+    q[i] = i < OWN ? w->id + THREADS * (ds_rand(rng) % OWN_KEYS) : ds_rand(rng) % (THREADS * OWN_KEYS);
+  bigmap_get_many(w->h, q, OWN + ANY, out, found);
+  for (unsigned i = 0; i < OWN + ANY; i++) {
+    if (found[i] && !val_consistent(&out[i], q[i]))
+      return 0;
+    uint64_t version = i < OWN ? w->version[q[i] / THREADS] : 0;
+    if (i < OWN && (found[i] != (version != 0) || (found[i] && out[i].version != version)))
+      return 0;
+  }
+  return 1;
+}
+
 static void *worker_run(void *arg) {
   struct worker *w = arg;
   uint64_t rng = 1000 + w->id, next_version = 1;
   struct val v;
   for (int op = 0; op < 40000; op++) {
     uint64_t j = ds_rand(&rng) % OWN_KEYS, key = w->id + THREADS * j;
-    switch (ds_rand(&rng) % 6) {
+    switch (ds_rand(&rng) % 7) {
     case 0:
     case 1:
       w->version[j] = next_version++;
@@ -210,6 +304,10 @@ static void *worker_run(void *arg) {
         WORKER_FAIL(w, "thread %u: torn value for %llu", w->id, (unsigned long long)other);
       break;
     }
+    case 5:
+      if (!worker_get_many(w, &rng))
+        WORKER_FAIL(w, "thread %u: get_many disagrees", w->id);
+      break;
     default: {
       uint64_t counter = COUNTER_BASE + ds_rand(&rng) % COUNTERS;
       if (bigmap_update(w->h, counter, bump_counter, &counter) < 0)
@@ -224,6 +322,7 @@ static void *worker_run(void *arg) {
 START_TEST(concurrent_mixed_operations_agree_with_reference) {
   bigmap *h = bigmap_new(1000);
   static struct worker w[THREADS];
+  ds_prefetch_log_reset();
   pthread_t tid[THREADS];
   for (unsigned t = 0; t < THREADS; t++) {
     memset(&w[t], 0, sizeof w[t]);
@@ -235,6 +334,7 @@ START_TEST(concurrent_mixed_operations_agree_with_reference) {
     ck_assert_int_eq(pthread_join(tid[t], NULL), 0);
   for (unsigned t = 0; t < THREADS; t++)
     ck_assert_msg(w[t].error[0] == '\0', "%s", w[t].error);
+  ck_assert_uint_gt(ds_prefetch_log_requests(), 0); /* batches found remote entries to fetch */
 
   size_t present = 0;
   uint64_t increments = 0, counted = 0;
@@ -266,6 +366,8 @@ static Suite *suite(void) {
   DS_ADD_TEST(s, growth_keeps_every_entry);
   DS_ADD_TEST(s, colliding_hashes_keep_probe_runs_intact);
   DS_ADD_TEST(s, concurrent_mixed_operations_agree_with_reference);
+  DS_ADD_TEST(s, get_many_agrees_with_get);
+  DS_ADD_TEST(s, get_many_with_colliding_hashes);
   return s;
 }
 

@@ -45,6 +45,7 @@ static inline void far_scope_enter(unsigned site) { (void)site; }
 static inline void far_scope_exit(void) {}
 static inline void far_prefetch(const void *p, size_t len) { (void)p, (void)len; }
 static inline void far_flush_range(const void *p, size_t len) { (void)p, (void)len; }
+static inline int far_is_resident(const void *p) { return (void)p, 1; }
 #endif
 
 /* The largest chunk: the runtime's largest size class, so a chunk is one object. */

@@ -12,6 +12,10 @@
  * keeps the hot keys' entries local while cold ones go to the memory server. The index costs about
  * 16 bytes of local memory per entry (24 at the lowest fill), outside FAR_LOCAL_MEM.
  *
+ * A caller that knows several keys at once (a request naming many) uses get_many: the index alone
+ * says which entries are not local, so all their fetches are issued before the first value is
+ * copied, and a batch's misses overlap instead of each costing a round trip of its own.
+ *
  * Concurrency: the index is split into FARDS_HT_SEGMENTS segments by the top bits of the hash, each an
  * open-addressing table (linear probing, backward-shift deletion) under its own reader-writer lock:
  * gets of one segment run in parallel, puts and removes lock one segment. A segment doubles when it
@@ -214,6 +218,71 @@ static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, 
   return found;
 }
 
+/* Keys a batched get resolves before it copies any value out: the misses of one batch are in flight
+ * together. */
+#ifndef FARDS_HT_BATCH
+#define FARDS_HT_BATCH 64
+#endif
+
+/* Prefetches every entry of segment s whose stored hash is h (the key's entry, or in the rare case
+ * of a full 64-bit collision another candidate) and which is not local now; returns how many it
+ * asked for. Touches no far memory: only the index is read. The read lock keeps those entries
+ * allocated while their prefetches are issued. */
+static inline size_t fards_ht_prefetch_hash(struct fards_htseg *s, uint64_t h, size_t obj_size) {
+  size_t asked = 0;
+  pthread_rwlock_rdlock(&s->lock);
+  for (size_t i = h & s->mask; s->slot[i].obj; i = (i + 1) & s->mask) {
+    void *obj = s->slot[i].obj;
+    if (s->slot[i].hash == h && !far_is_resident(obj)) {
+      fards_prefetch(obj, obj_size);
+      asked++;
+    }
+  }
+  pthread_rwlock_unlock(&s->lock);
+  return asked;
+}
+
+/* Gets of n <= FARDS_HT_BATCH keys (keys[i] at keys + i * key_size, values to out + i * val_size,
+ * out may be NULL; found may be NULL). First every key's candidate entries that are not local are
+ * prefetched, so their fetches overlap; then each key is looked up exactly as fards_ht_get does,
+ * waiting at most for its own entry's arrival. Returns how many keys were found. */
+static inline size_t fards_ht_get_batch(struct fards_ht *t, const char *keys, size_t n, char *out,
+                                        char *found, struct fards_htshape sh,
+                                        uint64_t (*hash)(const void *),
+                                        int (*eq)(const void *, const void *)) {
+  uint64_t h[FARDS_HT_BATCH];
+  size_t hits = 0;
+  far_scope_enter(FARDS_SITE_HASH);
+  for (size_t i = 0; i < n; i++) {
+    h[i] = hash(keys + i * sh.key_size);
+    fards_ht_prefetch_hash(fards_ht_seg(t, h[i]), h[i], sh.obj_size);
+  }
+  for (size_t i = 0; i < n; i++) {
+    int f = fards_ht_get(t, h[i], keys + i * sh.key_size, out ? out + i * sh.val_size : NULL, sh,
+                         eq, FARDS_CACHE);
+    if (found)
+      found[i] = (char)f;
+    hits += (size_t)f;
+  }
+  far_scope_exit();
+  return hits;
+}
+
+/* The same for any n, FARDS_HT_BATCH keys at a time. */
+static inline size_t fards_ht_get_many(struct fards_ht *t, const void *keys, size_t n, void *out,
+                                       char *found, struct fards_htshape sh,
+                                       uint64_t (*hash)(const void *),
+                                       int (*eq)(const void *, const void *)) {
+  size_t hits = 0;
+  for (size_t at = 0; at < n; at += FARDS_HT_BATCH) {
+    size_t k = n - at < FARDS_HT_BATCH ? n - at : FARDS_HT_BATCH;
+    hits += fards_ht_get_batch(t, (const char *)keys + at * sh.key_size, k,
+                               out ? (char *)out + at * sh.val_size : NULL, found ? found + at : NULL,
+                               sh, hash, eq);
+  }
+  return hits;
+}
+
 /* With s write-locked: empties slot i, moving later entries of its probe run back (no tombstones). */
 static inline void fards_ht_delete_slot(struct fards_htseg *s, size_t i) {
   for (size_t j = (i + 1) & s->mask; s->slot[j].obj; j = (j + 1) & s->mask) {
@@ -287,6 +356,7 @@ static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslo
     return (EQ((const K *)a, (const K *)b)) != 0;                                                \
   }                                                                                              \
   FARDS_API uint64_t name##_hash_(const K *k) { return fards_mix64((uint64_t)(HASH(k))); }        \
+  FARDS_API uint64_t name##_hashv_(const void *k) { return name##_hash_((const K *)k); }          \
   /* A table sized for about `expected` entries (it grows past that); NULL when memory ran out. */ \
   FARDS_API name *name##_new(size_t expected) {                                                   \
     name *h = (name *)malloc(sizeof *h);                                                         \
@@ -322,6 +392,14 @@ static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslo
                         FARDS_NOCACHE);                                                          \
   }                                                                                              \
   FARDS_API int name##_contains(name *h, K key) { return name##_get(h, key, NULL); }              \
+  /* Gets of n keys at once: out[i] receives the value of keys[i] (out may be NULL) and found[i]  \
+   * 1 or 0 (found may be NULL); returns how many were found. Each key behaves as a get of its   \
+   * own, but the entries that are not local are fetched together, FARDS_HT_BATCH keys at a time, \
+   * so a batch with many misses waits about as long as one miss. */                            \
+  FARDS_API size_t name##_get_many(name *h, const K *keys, size_t n, V *out, char *found) {       \
+    return fards_ht_get_many(&h->t, keys, n, out, found, name##_shape_(), name##_hashv_,         \
+                             name##_eq_);                                                        \
+  }                                                                                              \
   /* Returns 1 when the key was present. */                                                      \
   FARDS_API int name##_remove(name *h, K key) {                                                   \
     return fards_ht_remove(&h->t, name##_hash_(&key), &key, name##_shape_(), name##_eq_);        \
