@@ -7,8 +7,10 @@
  *                              array, vector, list (iterate), stack, queue (pop everything),
  *                              hashtable (put, then get every key)
  *   bench_ds scan MIB          sequential iterator scan of a MIB MiB vector built beforehand
- *   bench_ds zipf MIB OPS T    OPS hashtable gets from T threads (default 1), keys drawn from
- *                              Zipf(0.9), over MIB MiB of entries
+ *   bench_ds zipf MIB OPS T B  hashtable gets from T threads (default 1) with keys drawn from
+ *                              Zipf(0.9) over MIB MiB of entries, after a warm-up: OPS single gets,
+ *                              then OPS gets in get_many batches of B keys (default 32: a web
+ *                              frontend's request); prints "seconds=<batched> single=<single>"
  *   bench_ds offload MIB REPS  a sum over a MIB MiB vector of doubles, computed locally through the
  *                              cache (fetching what is remote) and offloaded to farmemd, REPS times
  *                              each, alternating; prints "local=<median s> offload=<median s>" */
@@ -19,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define ZIPF_BATCH_MAX 256
 
 struct rec64 {
   uint64_t v[8];
@@ -159,26 +163,37 @@ static uint64_t *zipf_keys(size_t n, double s, size_t count, uint64_t seed) {
 struct getter {
   valmap *h;
   const uint64_t *keys;
-  size_t n;
+  size_t n, batch;
   uint64_t sum;
 };
 
+/* The getter's keys one get at a time (batch 1), or batch keys per get_many. */
 static void *get_keys(void *arg) {
   struct getter *g = arg;
-  struct val248 v;
-  for (size_t i = 0; i < g->n; i++)
-    if (valmap_get(g->h, g->keys[i], &v))
-      g->sum += v.v[0];
+  struct val248 v[ZIPF_BATCH_MAX];
+  char found[ZIPF_BATCH_MAX];
+  for (size_t i = 0; i < g->n; i += g->batch) {
+    size_t k = g->n - i < g->batch ? g->n - i : g->batch;
+    if (k == 1) {
+      found[0] = (char)valmap_get(g->h, g->keys[i], &v[0]);
+    } else {
+      valmap_get_many(g->h, g->keys + i, k, v, found);
+    }
+    for (size_t j = 0; j < k; j++)
+      if (found[j])
+        g->sum += v[j].v[0];
+  }
   return NULL;
 }
 
-/* ops gets of keys[] split over nthreads threads; returns the seconds they took together. */
-static double timed_gets(valmap *h, const uint64_t *keys, size_t ops, unsigned nthreads) {
+/* ops gets of keys[] split over nthreads threads, in batches of `batch` keys; returns the seconds
+ * they took together. */
+static double timed_gets(valmap *h, const uint64_t *keys, size_t ops, unsigned nthreads, size_t batch) {
   struct getter g[64];
   pthread_t tid[64];
   double t0 = now();
   for (unsigned t = 0; t < nthreads; t++) {
-    g[t] = (struct getter){h, keys + ops / nthreads * t, ops / nthreads, 0};
+    g[t] = (struct getter){h, keys + ops / nthreads * t, ops / nthreads, batch, 0};
     pthread_create(&tid[t], NULL, get_keys, &g[t]);
   }
   uint64_t sum = 0;
@@ -230,10 +245,45 @@ static int offload_run(size_t bytes, int reps) {
   return 0;
 }
 
+/* The runtime's counters before a timed part, and what it prints about the part afterwards: the
+ * share of keys whose entry was not local (fetched on demand or prefetched), and per batch the
+ * demand misses (each a synchronous round trip of its own) and prefetch requests (sent together). */
+static struct far_stats_counters zipf_report(const char *what, struct far_stats_counters c0,
+                                             size_t ops, size_t batch, double t) {
+  struct far_stats_counters c = far_stats().c;
+  double miss = (double)(c.miss - c0.miss), pre = (double)(c.prefetch_issued - c0.prefetch_issued);
+  double batches = (double)((ops + batch - 1) / batch);
+  fprintf(stderr, "zipf %s: %zu gets, %.1f%% not local; per batch of %zu: %.2f demand misses, "
+                  "%.2f prefetched, %.1f us\n", what, ops, 100.0 * (miss + pre) / (double)ops, batch,
+          miss / batches, pre / batches, t / batches * 1e6);
+  return c;
+}
+
+/* Zipf(0.9) gets over a table of `bytes` of 256-byte entries: a warm-up of 4 gets per key from
+ * the same distribution (another stream) in batches, so the cache holds its steady-state hot set
+ * and misses are not first touches; then ops single gets and ops batched gets of the same keys. */
+static int zipf_run(size_t bytes, size_t ops, unsigned threads, size_t batch) {
+  size_t keys = bytes / 256, warm = 4 * keys;
+  valmap *h = map_build(keys);
+  uint64_t *w = zipf_keys(keys, 0.9, warm, 0x9E3779B97F4A7C15ull);
+  uint64_t *k = zipf_keys(keys, 0.9, ops, 88172645463325252ull);
+  timed_gets(h, w, warm, threads, batch);
+  struct far_stats_counters c = far_stats().c;
+  double single = timed_gets(h, k, ops, threads, 1);
+  c = zipf_report("single", c, ops, 1, single);
+  double batched = timed_gets(h, k, ops, threads, batch);
+  zipf_report("batched", c, ops, batch, batched);
+  printf("seconds=%.6f single=%.6f\n", batched, single);
+  free(w);
+  free(k);
+  valmap_free(h);
+  return 0;
+}
+
 static int usage(void) {
   fprintf(stderr, "usage: bench_ds struct array|vector|list|stack|queue|hashtable MIB\n"
                   "       bench_ds scan MIB\n"
-                  "       bench_ds zipf MIB OPS [THREADS (1-64)]\n"
+                  "       bench_ds zipf MIB OPS [THREADS (1-64) [BATCH (2-256)]]\n"
                   "       bench_ds offload MIB REPS (1-64)\n");
   return 2;
 }
@@ -279,23 +329,11 @@ int main(int argc, char **argv) {
     return reps < 1 || reps > 64 ? usage() : offload_run(strtoull(argv[2], NULL, 10) << 20, reps);
   }
   if (argc >= 4 && !strcmp(argv[1], "zipf")) {
-    size_t keys = (strtoull(argv[2], NULL, 10) << 20) / 256, ops = strtoull(argv[3], NULL, 10);
     unsigned threads = argc >= 5 ? (unsigned)atoi(argv[4]) : 1;
-    if (threads < 1 || threads > 64)
+    long batch = argc >= 6 ? atol(argv[5]) : 32;
+    if (threads < 1 || threads > 64 || batch < 2 || batch > ZIPF_BATCH_MAX)
       return usage();
-    valmap *h = map_build(keys);
-    /* Warm-up from the same distribution (another stream): enough gets that the keys worth keeping
-     * have all been touched and the cache holds its steady-state hot set, so the timed gets miss
-     * only where the budget really falls short, not on first touches. */
-    size_t warm = 4 * keys;
-    uint64_t *w = zipf_keys(keys, 0.9, warm, 0x9E3779B97F4A7C15ull), *k = zipf_keys(keys, 0.9, ops, 88172645463325252ull);
-    timed_gets(h, w, warm, threads);
-    uint64_t miss0 = far_stats().c.miss;
-    double t = timed_gets(h, k, ops, threads);
-    fprintf(stderr, "zipf: %zu keys, %zu gets, %.1f%% missed\n", keys, ops,
-            100.0 * (double)(far_stats().c.miss - miss0) / (double)ops);
-    printf("seconds=%.6f\n", t);
-    return 0;
+    return zipf_run(strtoull(argv[2], NULL, 10) << 20, strtoull(argv[3], NULL, 10), threads, (size_t)batch);
   }
   return usage();
 }
