@@ -59,7 +59,7 @@ bool far_group_holds(uintptr_t a, unsigned *slot_cls) {
 
 static void push_partial(struct small_class *k, uint64_t group) {
   if (k->npartial == k->cap) {
-    k->cap = k->cap ? 2 * k->cap : 256;
+    __atomic_store_n(&k->cap, k->cap ? 2 * k->cap : 256, __ATOMIC_RELAXED); /* read by the stats */
     k->partial = realloc(k->partial, k->cap * sizeof *k->partial);
     if (!k->partial) far_fatal("out of memory for the small-object groups");
   }
@@ -73,7 +73,8 @@ static long take_slot(struct small_class *k, uint64_t *group, bool *fresh, bool 
   *fresh = false;
   if (k->npartial == 0) {
     if (k->ngroups == MAX_GROUPS) return -1;
-    k->newest = k->ngroups++;
+    k->newest = k->ngroups;
+    __atomic_store_n(&k->ngroups, k->ngroups + 1, __ATOMIC_RELAXED);
     k->fresh_from = 0;
     push_partial(k, k->newest);
     *fresh = true;
