@@ -10,14 +10,16 @@
  * it), as in a real key space. The array is filled first and the table second, so the small entries
  * start out local (the most recently written data) in every system.
  *
- *   webfront [--keys N] [--elements N] [--requests N] [--warmup N]
- *            (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP; defaults 1 Mi keys, 256 Ki elements
- *             (2 GiB), 100,000 timed requests after 50,000 warm-up requests)
+ *   webfront [--keys N] [--elements N] [--requests N] [--warmup N] [--threads T]
+ *     (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP, WF_THREADS; defaults 1 Mi keys, 256 Ki
+ *     elements (2 GiB), 100,000 timed requests after 50,000 warm-up requests, 1 thread; threads
+ *     split the requests, and the digest does not depend on how)
  *   webfront ... --working-set   prints the working set in bytes (array + entries) and exits
  * Prints result lines, "time" lines (requests/s in "time rps=") and "checksum=<hex>", identical in
  * every build. */
 #include <far/ds.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,18 @@ struct site {
   pages *array;
   uint64_t keys, elements; /* keys: a power of two */
   struct app_zipf zipf;
+};
+
+/* One serving thread: its share of the requests and its own buffers and cipher context. */
+struct server {
+  struct site *s;
+  pthread_t thread;
+  uint64_t from, n, acc;
+  int timed; /* print progress ("time rps_bound=") */
+  uint64_t total; /* requests of the whole phase, for that progress line */
   EVP_CIPHER_CTX *aes;
+  struct page page;
+  unsigned char cipher[ELEM];
   char *packed; /* snappy output */
   size_t packed_cap;
 };
@@ -98,7 +111,8 @@ static uint64_t fold64(const void *p, size_t n) {
 
 /* Request q: 32 GETs, then the page the first value names, encrypted and compressed. Returns a
  * digest of what was served. */
-static uint64_t serve(struct site *s, uint64_t q, struct page *page, unsigned char *cipher) {
+static uint64_t serve(struct server *w, uint64_t q) {
+  struct site *s = w->s;
   struct app_rng r = app_rng_at(SEED + 1, q);
   uint64_t digest = q, first = 0;
   for (unsigned g = 0; g < GETS; g++) {
@@ -109,32 +123,68 @@ static uint64_t serve(struct site *s, uint64_t q, struct page *page, unsigned ch
     if (g == 0)
       first = v;
   }
-  pages_copy_out(s->array, first & 0xffffffffu, page, 1);
+  pages_copy_out(s->array, first & 0xffffffffu, &w->page, 1);
   unsigned char iv[16] = {0};
   memcpy(iv, &q, sizeof q);
   int len = 0;
-  if (!EVP_EncryptInit_ex(s->aes, NULL, NULL, NULL, iv) ||
-      !EVP_EncryptUpdate(s->aes, cipher, &len, page->b, ELEM) || len != ELEM)
+  if (!EVP_EncryptInit_ex(w->aes, NULL, NULL, NULL, iv) ||
+      !EVP_EncryptUpdate(w->aes, w->cipher, &len, w->page.b, ELEM) || len != ELEM)
     app_die("webfront: AES");
-  size_t packed = s->packed_cap;
-  if (snappy_compress((const char *)cipher, ELEM, s->packed, &packed) != SNAPPY_OK)
+  size_t packed = w->packed_cap;
+  if (snappy_compress((const char *)w->cipher, ELEM, w->packed, &packed) != SNAPPY_OK)
     app_die("webfront: snappy");
-  return digest ^ fold64(s->packed, packed) ^ ((uint64_t)packed << 40);
+  return digest ^ fold64(w->packed, packed) ^ ((uint64_t)packed << 40);
 }
 
-/* Serves requests [from, from + n). When `timed`, prints every 4096 requests the rate that would
- * hold if the rest took no time ("time rps_bound="): the sweep's figure for a run it had to stop. */
-static uint64_t run(struct site *s, uint64_t from, uint64_t n, struct page *page,
-                    unsigned char *cipher, uint64_t *bytes, int timed) {
-  uint64_t acc = 0;
+/* A thread's requests [from, from + n). Digests are combined by XOR, so the result does not depend
+ * on how requests are split between threads or interleaved. When `timed`, the first thread prints
+ * every 4096 requests the rate that would hold if the rest took no time ("time rps_bound="): the
+ * sweep's figure for a run it had to stop. */
+static void *serve_range(void *arg) {
+  struct server *w = (struct server *)arg;
   double start = app_now();
-  for (uint64_t q = from; q < from + n; q++) {
-    acc = app_mix(acc ^ serve(s, q, page, cipher));
-    if (timed && (q - from) % 4096 == 4095)
-      printf("time rps_bound=%.1f\n", (double)n / (app_now() - start));
+  for (uint64_t q = w->from; q < w->from + w->n; q++) {
+    w->acc ^= app_mix(q ^ serve(w, q));
+    if (w->timed && (q - w->from) % 4096 == 4095)
+      printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - start));
   }
-  *bytes += n * ELEM;
+  return NULL;
+}
+
+/* Serves requests [from, from + n) with `threads` threads; returns the XOR of their digests. */
+static uint64_t run(struct server *w, unsigned threads, uint64_t from, uint64_t n, int timed) {
+  uint64_t acc = 0;
+  for (unsigned t = 0; t < threads; t++) {
+    w[t].from = from + n * t / threads;
+    w[t].n = from + n * (t + 1) / threads - w[t].from;
+    w[t].acc = 0;
+    w[t].timed = timed && t == 0;
+    w[t].total = n;
+    if (t > 0 && pthread_create(&w[t].thread, NULL, serve_range, &w[t]) != 0)
+      app_die("webfront: thread");
+  }
+  serve_range(&w[0]);
+  for (unsigned t = 0; t < threads; t++) {
+    if (t > 0)
+      pthread_join(w[t].thread, NULL);
+    acc ^= w[t].acc;
+  }
   return acc;
+}
+
+static void server_init(struct server *w, struct site *s) {
+  static const unsigned char key[16] = "farmem-webfront";
+  w->s = s;
+  w->aes = EVP_CIPHER_CTX_new();
+  w->packed_cap = snappy_max_compressed_length(ELEM);
+  w->packed = malloc(w->packed_cap);
+  if (!w->aes || !w->packed || !EVP_EncryptInit_ex(w->aes, EVP_aes_128_ctr(), NULL, key, NULL))
+    app_die("webfront: set-up");
+}
+
+static void server_free(struct server *w) {
+  EVP_CIPHER_CTX_free(w->aes);
+  free(w->packed);
 }
 
 /* Local memory of the hashtable's index (hashes and far addresses of the entries), which every
@@ -152,6 +202,7 @@ int main(int argc, char **argv) {
   s.elements = app_option(argc, argv, "--elements", "WF_ELEMENTS", 256u << 10);
   uint64_t requests = app_option(argc, argv, "--requests", "WF_REQUESTS", 100000);
   uint64_t warmup = app_option(argc, argv, "--warmup", "WF_WARMUP", 50000);
+  unsigned threads = (unsigned)app_option(argc, argv, "--threads", "WF_THREADS", 1);
   for (s.keys = 1; s.keys < keys; s.keys *= 2)
     ;
   size_t ws = s.elements * ELEM + s.keys * 2 * sizeof(uint64_t);
@@ -161,36 +212,32 @@ int main(int argc, char **argv) {
   }
   printf("keys=%llu elements=%llu working_set_bytes=%zu\n", (unsigned long long)s.keys,
          (unsigned long long)s.elements, ws);
-  static const unsigned char key[16] = "farmem-webfront";
-  s.aes = EVP_CIPHER_CTX_new();
-  s.packed_cap = snappy_max_compressed_length(ELEM);
-  s.packed = malloc(s.packed_cap);
-  struct page *page = malloc(sizeof *page);
-  unsigned char *cipher = malloc(ELEM);
-  if (!s.aes || !s.packed || !page || !cipher ||
-      !EVP_EncryptInit_ex(s.aes, EVP_aes_128_ctr(), NULL, key, NULL))
+  struct server *w = calloc(threads, sizeof *w);
+  if (!w)
     app_die("webfront: set-up");
+  for (unsigned t = 0; t < threads; t++)
+    server_init(&w[t], &s);
   app_zipf_init(&s.zipf, s.keys, ZIPF_S);
 
   double t0 = app_now();
-  site_build(&s, page);
+  site_build(&s, &w[0].page);
   double t1 = app_now();
   app_time("build", t1 - t0);
   printf("local_bookkeeping_bytes=%zu\n", index_bytes(s.table));
-  uint64_t bytes = 0;
-  uint64_t acc = run(&s, 0, warmup, page, cipher, &bytes, 0);
+  uint64_t acc = run(w, threads, 0, warmup, 0);
   double t2 = app_now();
   app_time("warmup", t2 - t1);
-  acc ^= app_mix(run(&s, warmup, requests, page, cipher, &bytes, 1));
+  acc ^= run(w, threads, warmup, requests, 1);
   double t3 = app_now();
   app_time("requests", t3 - t2);
   printf("time rps=%.1f\n", (double)requests / (t3 - t2));
   app_result("requests=%llu served_bytes=%llu digest=%016llx", (unsigned long long)(warmup + requests),
-             (unsigned long long)bytes, (unsigned long long)acc);
+             (unsigned long long)(warmup + requests) * ELEM, (unsigned long long)acc);
   app_checksum();
   kv_free(s.table);
   pages_free(s.array);
-  EVP_CIPHER_CTX_free(s.aes);
-  free(s.packed), free(page), free(cipher);
+  for (unsigned t = 0; t < threads; t++)
+    server_free(&w[t]);
+  free(w);
   return 0;
 }
