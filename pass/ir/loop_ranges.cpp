@@ -93,28 +93,15 @@ public:
   bool version(Loop &loop) {
     SmallVector<RangeAccess, 8> accesses;
     if (!isEligible(loop) || !collect(loop, accesses)) return false;
-    // Strip-mining adds its chunk end to the exit test, which must then be in a header without
-    // side effects (it runs again at the start of the next chunk).
-    bool strips = loop.getExitingBlock() == loop.getHeader() && loop.getHeader() != loop.getLoopLatch() &&
-                  llvm::none_of(*loop.getHeader(), [](Instruction &i) { return i.mayWriteToMemory(); });
+    bool strips = canStripMine(loop);
     report(loop, accesses.size(), strips);
     formLCSSA(loop, dom, &loops, &scev);
     BasicBlock *setup = loop.getLoopPreheader(), *header = loop.getHeader();
     BasicBlock *check = SplitBlock(setup, setup->getTerminator(), &dom, &loops, nullptr, "far.range.check");
     BasicBlock *fastPre = SplitBlock(check, check->getTerminator(), &dom, &loops, nullptr, "far.range.ph");
     IRBuilder<> atCheck(check->getTerminator());
-    PHINode *doneSoFar = nullptr;
     SmallVector<PHINode *, 4> state; // the header phis' values at the start of a chunk
-    if (strips) {
-      doneSoFar = atCheck.CreatePHI(atCheck.getInt64Ty(), 2, "far.range.done");
-      doneSoFar->addIncoming(atCheck.getInt64(0), setup);
-      for (PHINode &phi : header->phis()) {
-        PHINode *start = atCheck.CreatePHI(phi.getType(), 2, "far.range.state");
-        start->addIncoming(phi.getIncomingValueForBlock(fastPre), setup);
-        phi.setIncomingValueForBlock(fastPre, start);
-        state.push_back(start);
-      }
-    }
+    PHINode *doneSoFar = strips ? addChunkState(atCheck, header, setup, fastPre, state) : nullptr;
     IRBuilder<> atSetup(setup->getTerminator());
     Totals totals = computeTotals(atSetup, loop, accesses);
     Chunk chunk = computeChunk(atCheck, accesses, totals,
@@ -123,6 +110,40 @@ public:
     BasicBlock *exit = loop.getExitBlock();
     DebugLoc where = RuntimeApi::locationNear(accesses.front().inst);
     if (strips) endChunks(loop, header, exit, check, totals.n, chunk, doneSoFar, state, where);
+    enterAndRewrite(fastPre, accesses, chunk, where);
+    if (!strips) leaveScopeIf(chunk.anyFar, &*exit->getFirstInsertionPt(), where, &loops);
+    scev.forgetLoop(&loop);
+    return true;
+  }
+
+private:
+  // Strip-mining adds its chunk end to the exit test, which must then be in a header without
+  // side effects (it runs again at the start of the next chunk).
+  static bool canStripMine(const Loop &loop) {
+    BasicBlock *header = loop.getHeader();
+    return loop.getExitingBlock() == header && header != loop.getLoopLatch() &&
+           llvm::none_of(*header, [](Instruction &inst) { return inst.mayWriteToMemory(); });
+  }
+
+  // The outer loop's state in the check block: iterations done, and the header phis' values at
+  // the start of a chunk (STATE), which the fast and the slow loop now start from.
+  PHINode *addChunkState(IRBuilder<> &atCheck, BasicBlock *header, BasicBlock *setup,
+                         BasicBlock *fastPre, SmallVectorImpl<PHINode *> &state) {
+    PHINode *doneSoFar = atCheck.CreatePHI(atCheck.getInt64Ty(), 2, "far.range.done");
+    doneSoFar->addIncoming(atCheck.getInt64(0), setup);
+    for (PHINode &phi : header->phis()) {
+      PHINode *start = atCheck.CreatePHI(phi.getType(), 2, "far.range.state");
+      start->addIncoming(phi.getIncomingValueForBlock(fastPre), setup);
+      phi.setIncomingValueForBlock(fastPre, start);
+      state.push_back(start);
+    }
+    return doneSoFar;
+  }
+
+  // Before the fast loop: if any range is far, enter a scope and take each range's barrier; the
+  // accesses then go through p + delta.
+  void enterAndRewrite(BasicBlock *fastPre, ArrayRef<RangeAccess> accesses, const Chunk &chunk,
+                       const DebugLoc &where) {
     unsigned site = api.nextSite(accesses.front().inst);
     Instruction *enterEnd = SplitBlockAndInsertIfThen(chunk.anyFar, fastPre->getTerminator(), false,
                                                       nullptr, &dom, &loops);
@@ -132,12 +153,8 @@ public:
     IRBuilder<> join(enterEnd->getSuccessor(0)->getTerminator());
     for (size_t i = 0; i < accesses.size(); i++)
       rewrite(accesses[i], rangeDelta(enter, join, accesses[i], chunk, i, site));
-    if (!strips) leaveScopeIf(chunk.anyFar, &*exit->getFirstInsertionPt(), where, &loops);
-    scev.forgetLoop(&loop);
-    return true;
   }
 
-private:
   bool isEligible(const Loop &loop) {
     if (!loop.isInnermost() || !loop.getLoopPreheader() || !loop.getLoopLatch() ||
         !loop.getExitingBlock() || !loop.getExitBlock() || !loop.hasDedicatedExits())
@@ -275,17 +292,13 @@ private:
   void endChunks(Loop &loop, BasicBlock *header, BasicBlock *exit, BasicBlock *check, Value *n,
                  const Chunk &chunk, PHINode *doneSoFar, ArrayRef<PHINode *> state,
                  const DebugLoc &where) {
-    BasicBlock *fastPre = loop.getLoopPreheader(), *latch = loop.getLoopLatch();
-    PHINode *iteration = PHINode::Create(api.sizeTy, 2, "far.range.iter", &header->front());
-    IRBuilder<> atLatch(latch->getTerminator());
-    iteration->addIncoming(atLatch.getInt64(0), fastPre);
-    iteration->addIncoming(atLatch.CreateAdd(iteration, atLatch.getInt64(1)), latch);
+    PHINode *iteration = countIterations(loop, header);
+    BasicBlock *out = BasicBlock::Create(header->getContext(), "far.range.out", header->getParent(), exit);
     auto *test = cast<BranchInst>(header->getTerminator());
     bool exitsOnTrue = test->getSuccessor(0) == exit;
     IRBuilder<> b(test);
     Value *natural = exitsOnTrue ? test->getCondition() : b.CreateNot(test->getCondition());
     Value *leave = b.CreateOr(natural, b.CreateICmpEQ(iteration, chunk.length), "far.range.leave");
-    BasicBlock *out = BasicBlock::Create(header->getContext(), "far.range.out", header->getParent(), exit);
     test->setCondition(exitsOnTrue ? leave : b.CreateNot(leave));
     test->setSuccessor(exitsOnTrue ? 0 : 1, out);
     for (PHINode &phi : exit->phis()) phi.replaceIncomingBlockWith(header, out);
@@ -293,9 +306,8 @@ private:
     IRBuilder<> atResume(resume);
     doneSoFar->addIncoming(atResume.CreateAdd(doneSoFar, chunk.length), resume);
     atResume.CreateBr(check);
-    SmallVector<PHINode *, 4> headerPhis;
-    for (PHINode &phi : header->phis()) headerPhis.push_back(&phi);
-    for (size_t j = 0; j < state.size(); j++) state[j]->addIncoming(headerPhis[j + 1], resume);
+    for (size_t j = 0; j < state.size(); j++) // the header phis after the counter, in order
+      state[j]->addIncoming(&*std::next(header->phis().begin(), j + 1), resume);
     // Done when all n - 1 back-edges are taken: recomputed from the iteration count, since the exit
     // test's own value used outside the loop would keep it from vectorising.
     IRBuilder<> atOut(out);
@@ -308,6 +320,15 @@ private:
     }
     leaveScopeIf(chunk.anyFar, dispatch, where, &loops);
     dom.recalculate(*header->getParent());
+  }
+
+  // A counter of the chunk's completed iterations, as the header's first phi.
+  PHINode *countIterations(Loop &loop, BasicBlock *header) {
+    PHINode *iteration = PHINode::Create(api.sizeTy, 2, "far.range.iter", &header->front());
+    IRBuilder<> atLatch(loop.getLoopLatch()->getTerminator());
+    iteration->addIncoming(atLatch.getInt64(0), loop.getLoopPreheader());
+    iteration->addIncoming(atLatch.CreateAdd(iteration, atLatch.getInt64(1)), loop.getLoopLatch());
+    return iteration;
   }
 
   void leaveScopeIf(Value *held, Instruction *at, const DebugLoc &where, LoopInfo *li) {
