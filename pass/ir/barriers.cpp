@@ -12,6 +12,7 @@
 #include "nocache.h"
 #include "regions.h"
 #include "runtime_api.h"
+#include "scope_reuse.h"
 #include "site_names.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
@@ -31,8 +32,20 @@ public:
   void emit(Region &region) {
     entered = nullptr;
     loopHeld = region.loopHeld;
-    for (Group &group : region.groups) emitGroup(group);
-    closeScope(region.last);
+    for (Group &group : region.groups)
+      if (!group.reuses) emitGroup(group);
+    if (entered) closeScope(region.last);
+  }
+
+  // After every region is emitted: groups inside a `__scope` block that an earlier barrier of
+  // the block covers use its local address (scope_reuse.h).
+  void emitReuses(std::vector<Region> &regions) {
+    for (Region &region : regions)
+      for (Group &group : region.groups)
+        if (group.reuses) {
+          reportReuse(group);
+          for (Access &access : group.accesses) redirect(access, group.reuses->address, group.reuses->lo);
+        }
   }
 
 private:
@@ -58,6 +71,7 @@ private:
     address->addIncoming(local, slowEnd->getParent());
     IRBuilder<> atHead(headBlock->getTerminator());
     entered = entered ? atHead.CreateOr(entered, isFar, "far.entered") : isFar;
+    group.address = address;
     for (Access &access : group.accesses) redirect(access, address, group.lo);
   }
 
@@ -110,6 +124,16 @@ private:
     });
   }
 
+  void reportReuse(const Group &group) {
+    remarks.emit([&] {
+      DebugLoc from = group.reuses->accesses.front().inst->getDebugLoc();
+      return OptimizationRemark("farpass", "ScopeReuse", group.accesses.front().inst)
+             << "reuses the barrier of line " << ore::NV("Line", from ? from.getLine() : 0)
+             << " in its __scope block for " << ore::NV("Accesses", (unsigned)group.accesses.size())
+             << " access(es)";
+    });
+  }
+
   RuntimeApi &api;
   OptimizationRemarkEmitter &remarks;
   Value *entered = nullptr; // i1: some group of the region took the far branch
@@ -158,9 +182,11 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
   if (holdScopesInLoops) loopFlags = instrumentLoops(fn, analyses, api, nontemporal, done);
   std::vector<Region> regions = findRegions(fn, nontemporal, done); // the loop work split blocks
   for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent()).held;
+  planScopeReuse(fn, regions);
   OptimizationRemarkEmitter remarks(&fn);
   RegionEmitter emitter(api, remarks);
   for (Region &region : regions) emitter.emit(region);
+  emitter.emitReuses(regions);
   return PreservedAnalyses::none();
 }
 

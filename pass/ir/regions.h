@@ -29,6 +29,8 @@ struct Group {
   int64_t lo, hi;
   bool write, nontemporal;
   std::vector<Access> accesses; // in program order
+  const Group *reuses = nullptr;  // an earlier group whose barrier result serves this one
+  llvm::Value *address = nullptr; // the local address of lo, once emitted
 };
 
 struct Region {

@@ -1,5 +1,5 @@
 /* Loop shapes for counted-loop versioning and strip-mining (pass/ir/loop_ranges.cpp), run under
- * memory pressure against the native build (loop_shapes_test.sh): negative steps, elements that
+ * memory pressure against the native build (compare_test.sh): negative steps, elements that
  * straddle 64 KiB objects (24-byte records), inner counted loops, read-modify-write, loops that
  * never run, int pointers into far records, loop-carried values through memory, and do-while. */
 #include <far/annotations.h>
