@@ -71,6 +71,10 @@ static struct far_region *region_get(int kind) {
   if (!r)
     far_fatal("local memory exhausted (%zu bytes, twice FAR_LOCAL_MEM): scopes held open too long "
               "keep the evacuator from freeing memory", far_arena_size);
+  /* One call maps the whole region in, instead of a page fault on the first touch of each of its
+   * pages inside some miss (a 4 KiB miss paid one every time). Best effort: kernels before 5.14
+   * refuse it, and the pages then fault in as before. */
+  madvise(r->base, region_bytes, MADV_POPULATE_WRITE);
   r->top = 0;
   r->nobj = 0;
   r->kind = kind;
