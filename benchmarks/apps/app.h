@@ -1,12 +1,12 @@
 /* Shared pieces of the application benchmarks (AIFM's web frontend and DataFrame analytics).
  *
- * Both programs are built three ways from the same source: against far memory (ds-headers + libfarrt),
- * local-only (-DFARDS_LOCAL: the same structures on malloc), and the local-only binary again under the
- * paging baseline (LD_PRELOAD=libfarpaging.so). Their printed results must be identical, so
- * everything random here is deterministic: counter-based generators seeded from a row or request
- * number, so the values do not depend on how the work is split into blocks. Results go through
- * app_result(), which prints a line and folds it into the run's checksum; timings go to separate
- * "time" lines that the run scripts leave out of the comparison. */
+ * Both programs are built three ways from the same source: against far memory (ds-headers +
+ * libfarrt), local-only (-DFARDS_LOCAL: the same structures on malloc), and the local-only binary
+ * again under the paging baseline (LD_PRELOAD=libfarpaging.so). Their printed results must be
+ * identical, so everything random here is deterministic: counter-based generators seeded from a row
+ * or request number, so the values do not depend on how the work is split into blocks. Results go
+ * through app_result(), which prints a line and folds it into the run's checksum; timings go to
+ * separate "time" lines that the run scripts leave out of the comparison. */
 #ifndef APPS_APP_H
 #define APPS_APP_H
 
@@ -54,7 +54,8 @@ void app_zipf_init(struct app_zipf *z, uint64_t n, double s);
 uint64_t app_zipf_draw(const struct app_zipf *z, struct app_rng *r); /* 1..n */
 
 /* A positive integer option: "--name N" on the command line, else environment variable env, else
- * def. Accepts K/M/G suffixes (powers of 1024). A malformed value stops the program with a message. */
+ * def. Accepts K/M/G suffixes (powers of 1024). A malformed value stops the program with a
+ * message. */
 uint64_t app_option(int argc, char **argv, const char *name, const char *env, uint64_t def);
 /* Whether the flag "--name" is on the command line. */
 int app_flag(int argc, char **argv, const char *name);

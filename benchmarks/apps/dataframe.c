@@ -1,16 +1,16 @@
 /* AIFM's DataFrame benchmark in C: analytics over NYC yellow-taxi trips, stored column by column in
  * far vectors (ds-headers).
  *
- * The trips are generated, deterministically, with the schema of the Kaggle "NYC taxi trip duration"
- * data (id, vendor_id, pickup/dropoff datetime, passenger_count, pickup/dropoff longitude/latitude,
- * store_and_fwd_flag, trip_duration) and distributions like the real ones: two vendors (53% / 47%),
- * passengers 1-6 mostly 1, pickups over 2016 with weekly, seasonal and hourly patterns, places drawn
- * around Manhattan, Brooklyn, Queens and the airports inside the city's lat/lon box, and log-normal
- * durations that grow with the distance. Then come the steps of AIFM's DataFrame example (from the
- * C++ DataFrame library): unique vendors, passenger counts per vendor, trip-duration statistics,
- * store-and-forward counts, a haversine distance column, timestamp analysis (new day column, counts
- * per hour, weekday and month) and the median trip duration grouped by day and by month (a
- * partition of the durations by day, then a selection per group).
+ * The trips are generated, deterministically, with the schema of the Kaggle "NYC taxi trip
+ * duration" data (id, vendor_id, pickup/dropoff datetime, passenger_count, pickup/dropoff
+ * longitude/latitude, store_and_fwd_flag, trip_duration) and distributions like the real ones: two
+ * vendors (53% / 47%), passengers 1-6 mostly 1, pickups over 2016 with weekly, seasonal and hourly
+ * patterns, places drawn around Manhattan, Brooklyn, Queens and the airports inside the city's
+ * lat/lon box, and log-normal durations that grow with the distance. Then come the steps of AIFM's
+ * DataFrame example (from the C++ DataFrame library): unique vendors, passenger counts per vendor,
+ * trip-duration statistics, store-and-forward counts, a haversine distance column, timestamp
+ * analysis (new day column, counts per hour, weekday and month) and the median trip duration
+ * grouped by day and by month (a partition of the durations by day, then a selection per group).
  *
  * Every pass works on blocks of BLOCK rows: it asks for the next blocks of each column it reads
  * (the vectors' explicit prefetch) and copies the current one out in one bulk call, so far memory
@@ -82,7 +82,9 @@ struct rows {
   int32_t duration[BLOCK];
 };
 
-static size_t block_rows(size_t from, size_t rows) { return rows - from < BLOCK ? rows - from : BLOCK; }
+static size_t block_rows(size_t from, size_t rows) {
+  return rows - from < BLOCK ? rows - from : BLOCK;
+}
 
 static double haversine_km(double lat1, double lon1, double lat2, double lon2) {
   const double r = M_PI / 180;
@@ -195,7 +197,8 @@ static void frame_generate(struct frame *f, size_t rows, struct rows *b) {
   f->rows = rows;
   f->id = col_i64_new(), f->pickup = col_i64_new(), f->dropoff = col_i64_new();
   f->vendor = col_u8_new(), f->passengers = col_u8_new(), f->flag = col_u8_new();
-  f->plon = col_f64_new(), f->plat = col_f64_new(), f->dlon = col_f64_new(), f->dlat = col_f64_new();
+  f->plon = col_f64_new(), f->plat = col_f64_new();
+  f->dlon = col_f64_new(), f->dlat = col_f64_new();
   f->duration = col_i32_new();
   if (!f->id || !f->pickup || !f->dropoff || !f->vendor || !f->passengers || !f->flag || !f->plon ||
       !f->plat || !f->dlon || !f->dlat || !f->duration)

@@ -3,12 +3,12 @@
  *
  * A request does 32 hashtable GETs with Zipf(0.85) keys, as a web page's front end looks up its
  * session and metadata; the first key's value names the page, one 8 KiB element of the array, which
- * is then encrypted (libcrypto's AES-128-CTR) and compressed (Snappy, the fast compressor AIFM used:
- * its C API costs a few microseconds on 8 KiB, so the request stays dominated by memory, as in AIFM).
- * Keys are ranked by popularity through a fixed permutation of the key space and inserted in key
- * order, so hot keys are spread over the whole table (and, for a paging runtime, over every page of
- * it), as in a real key space. The array is filled first and the table second, so the small entries
- * start out local (the most recently written data) in every system.
+ * is then encrypted (libcrypto's AES-128-CTR) and compressed (Snappy, the fast compressor AIFM
+ * used: its C API costs a few microseconds on 8 KiB, so the request stays dominated by memory, as
+ * in AIFM). Keys are ranked by popularity through a fixed permutation of the key space and inserted
+ * in key order, so hot keys are spread over the whole table (and, for a paging runtime, over every
+ * page of it), as in a real key space. The array is filled first and the table second, so the small
+ * entries start out local (the most recently written data) in every system.
  *
  *   webfront [--keys N] [--elements N] [--requests N] [--warmup N] [--threads T]
  *     (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP, WF_THREADS; defaults 1 Mi keys, 256 Ki
@@ -72,7 +72,8 @@ static uint64_t value_of_key(const struct site *s, uint64_t k) {
 
 /* Element contents: text-like bytes from the element's own stream. */
 static void fill_page(struct page *p, uint64_t i) {
-  static const char words[][8] = {"the ", "far ", "memory ", "page ", "of ", "data ", "and ", "web "};
+  static const char words[][8] = {"the ", "far ", "memory ", "page ",
+                                  "of ",  "data ", "and ",    "web "};
   struct app_rng r = app_rng_at(SEED, i);
   size_t at = 0;
   while (at < ELEM) {
@@ -231,8 +232,9 @@ int main(int argc, char **argv) {
   double t3 = app_now();
   app_time("requests", t3 - t2);
   printf("time rps=%.1f\n", (double)requests / (t3 - t2));
-  app_result("requests=%llu served_bytes=%llu digest=%016llx", (unsigned long long)(warmup + requests),
-             (unsigned long long)(warmup + requests) * ELEM, (unsigned long long)acc);
+  unsigned long long served = warmup + requests;
+  app_result("requests=%llu served_bytes=%llu digest=%016llx", served, served * ELEM,
+             (unsigned long long)acc);
   app_checksum();
   kv_free(s.table);
   pages_free(s.array);
