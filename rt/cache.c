@@ -61,6 +61,7 @@ size_t far_local_meta_bytes(void) {
 static void note_peaks(void) {
   FAR_STAT_MAX(local_bytes_peak_data, far_local_data_bytes());
   FAR_STAT_MAX(local_bytes_peak_meta, far_local_meta_bytes());
+  FAR_STAT_MAX(local_bytes_peak, far_local_bytes());
 }
 
 static struct far_region *region_get(int kind) {

@@ -89,6 +89,7 @@ void far_entry_set(unsigned cls, uint64_t id, uint64_t e) {
       *count |= PAGE_RESIDENT;
       atomic_fetch_add(&resident_pages, 1);
       FAR_STAT_MAX(local_bytes_peak_meta, far_local_meta_bytes());
+      FAR_STAT_MAX(local_bytes_peak, far_local_bytes());
     }
     ++*count;
     return;

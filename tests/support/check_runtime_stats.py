@@ -18,4 +18,5 @@ d = json.loads(lines[0])
 assert d["barrier_slow"] > 0, d
 assert d["local_bytes_peak_data"] >= 1 << 20, d
 assert d["local_bytes_peak_meta"] > 0, d
+assert d["local_bytes_peak_data"] <= d["local_bytes_peak"] <= 4 << 20, d  # metadata counts in the budget
 print("runtime stats json ok")

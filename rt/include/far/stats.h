@@ -28,6 +28,7 @@ extern "C" {
   X(prefetch_used, SUM, "prefetched objects later accessed")                         \
   X(local_bytes_peak_data, MAX, "peak local bytes holding object data")              \
   X(local_bytes_peak_meta, MAX, "peak local bytes holding metadata (table, bitmaps)") \
+  X(local_bytes_peak, MAX, "peak local bytes in all, data and metadata (FAR_LOCAL_MEM)") \
   X(mutator_blocks, SUM, "times a thread waited for local memory")                   \
   X(offload_calls, SUM, "far_offload calls farmemd answered with a result")         \
   X(evac_wait_ns_max, MAX, "longest evacuator wait for threads inside a scope (ns)")
