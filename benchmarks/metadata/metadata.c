@@ -8,20 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core.h"
 
 #define OBJ 24
 
-static size_t status_kib(const char *field) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kib = 0, len = strlen(field);
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, field, len) == 0) kib = strtoull(line + len, NULL, 10);
+/* Resident set now (statm, in pages) and at its peak (getrusage), in KiB. */
+static size_t rss_kib(void) {
+  size_t pages = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f || fscanf(f, "%*s %zu", &pages) != 1) pages = 0;
   if (f) fclose(f);
-  return kib;
+  return pages * (size_t)sysconf(_SC_PAGESIZE) / 1024;
+}
+
+static size_t peak_rss_kib(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (size_t)u.ru_maxrss;
 }
 
 static double now_s(void) {
@@ -54,7 +61,7 @@ int main(void) {
   size_t reads = getenv("READS") ? strtoull(getenv("READS"), NULL, 10) : 2 * count;
   char **obj = malloc(count * sizeof *obj);
   memset(obj, 0xff, count * sizeof *obj); /* touched (a zero memset may become calloc) */
-  size_t base = status_kib("VmRSS:");
+  size_t base = rss_kib();
   double t0 = now_s();
   for (size_t i = 0; i < count; i++) put(obj[i] = far_malloc(OBJ), i * 0x9E3779B97F4A7C15ull);
   double t1 = now_s();
@@ -67,7 +74,7 @@ int main(void) {
   }
   double t2 = now_s();
   struct far_stats_totals s = far_stats();
-  size_t peak = status_kib("VmHWM:"), budget_k = budget >> 10;
+  size_t peak = peak_rss_kib(), budget_k = budget >> 10;
   double meta = (double)(s.c.local_bytes_peak_meta >> 10), data = (double)(s.c.local_bytes_peak_data >> 10);
   printf("objects %zu x %d B (%zu KiB far), budget %zu KiB, reads %zu, wrong %zu\n", count, OBJ,
          count * 32 >> 10, budget_k, reads, bad);
