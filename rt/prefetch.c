@@ -68,14 +68,32 @@ static void claim(struct batch *b, unsigned cls, uint64_t id, int kind) {
   far_entry_unlock(cls, id);
 }
 
+/* An empty batch with room for WINDOW_OBJECTS objects, or NULL when out of memory. */
+static struct batch *batch_new(void) {
+  struct batch *b = malloc(sizeof *b + WINDOW_OBJECTS * (sizeof(far_io) + sizeof(struct far_region *)));
+  if (!b) return NULL;
+  b->regions = (struct far_region **)(b->ios + WINDOW_OBJECTS);
+  b->n = 0;
+  return b;
+}
+
+/* Sends the batch as one asynchronous readv (landed() installs and frees it); an empty one is freed. */
+static void batch_send(struct batch *b) {
+  if (!b->n) {
+    free(b);
+    return;
+  }
+  FAR_STAT_ADD(prefetch_issued, b->n);
+  int st = far_net_readv(far_rt.net, b->ios, b->n, &b->ticket, landed, b);
+  if (st != FAR_OK) far_net_fail("prefetch", st);
+}
+
 /* Prefetches the objects covering from, from + step, ... (count addresses, at most WINDOW_OBJECTS
  * objects) unless local usage is at limit; returns the last address covered. */
 static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind, size_t limit) {
   if (far_local_bytes() >= limit) return from - step; /* no room to spare */
-  struct batch *b = malloc(sizeof *b + WINDOW_OBJECTS * (sizeof(far_io) + sizeof(struct far_region *)));
+  struct batch *b = batch_new();
   if (!b) return from;
-  b->regions = (struct far_region **)(b->ios + WINDOW_OBJECTS);
-  b->n = 0;
   uint64_t prev_id = UINT64_MAX;
   uintptr_t a = from, covered = from - step;
   size_t used = far_local_bytes(), room = used < limit ? limit - used : 0;
@@ -90,13 +108,7 @@ static uintptr_t issue(uintptr_t from, intptr_t step, size_t count, int kind, si
     prev_id = id;
     claim(b, far_addr_class(a), id, kind);
   }
-  if (!b->n) {
-    free(b);
-    return covered;
-  }
-  FAR_STAT_ADD(prefetch_issued, b->n);
-  int st = far_net_readv(far_rt.net, b->ios, b->n, &b->ticket, landed, b);
-  if (st != FAR_OK) far_net_fail("prefetch", st);
+  batch_send(b);
   return covered;
 }
 
@@ -154,6 +166,28 @@ static void prefetch_range(const void *addr, size_t len, int kind) {
 }
 
 void far_prefetch(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NORMAL); }
+
+/* Scattered objects (a batched hashtable get): WINDOW_OBJECTS per asynchronous readv, up to the
+ * budget, like far_prefetch. */
+void far_prefetch_objects(const void *const *addrs, size_t n) {
+  size_t used = far_local_bytes(), room = used < far_rt.budget ? far_rt.budget - used : 0;
+  for (size_t at = 0; at < n && room;) {
+    struct batch *b = batch_new();
+    if (!b) return;
+    for (; at < n && b->n < WINDOW_OBJECTS; at++) {
+      uintptr_t a = (uintptr_t)addrs[at];
+      if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || far_addr_id(a) > FAR_TABLE_ID_MASK) continue;
+      size_t size = (size_t)1 << far_addr_class(a);
+      if (size > room) {
+        room = 0;
+        break;
+      }
+      room -= size;
+      claim(b, far_addr_class(a), far_addr_id(a), FAR_REGION_NORMAL);
+    }
+    batch_send(b);
+  }
+}
 
 void far_prefetch_nt(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NT); }
 

@@ -46,6 +46,7 @@ static inline void far_scope_exit(void) {}
 static inline void far_prefetch(const void *p, size_t len) { (void)p, (void)len; }
 static inline void far_flush_range(const void *p, size_t len) { (void)p, (void)len; }
 static inline int far_is_resident(const void *p) { return (void)p, 1; }
+static inline void far_prefetch_objects(const void *const *a, size_t n) { (void)a, (void)n; }
 #endif
 
 /* The largest chunk: the runtime's largest size class, so a chunk is one object. */
@@ -96,6 +97,20 @@ static inline void fards_prefetch(const void *far, size_t len) {
 #else
   (void)far;
   (void)len;
+#endif
+}
+
+/* The same for scattered objects (addrs[i] each in its own object), in one request. */
+static inline void fards_prefetch_objects(const void **addrs, size_t n) {
+#ifdef FARDS_PREFETCH_OBSERVER
+  for (size_t i = 0; i < n; i++)
+    FARDS_PREFETCH_OBSERVER(addrs[i], 1);
+#endif
+#ifndef FARDS_NO_PREFETCH
+  far_prefetch_objects(addrs, n);
+#else
+  (void)addrs;
+  (void)n;
 #endif
 }
 

@@ -224,32 +224,31 @@ static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, 
 #define FARDS_HT_BATCH 64
 #endif
 
-/* Prefetches every entry of segment s whose stored hash is h (the key's entry, or in the rare case
- * of a full 64-bit collision another candidate) and which is not local now; returns how many it
- * asked for. Touches no far memory: only the index is read. The read lock keeps those entries
- * allocated while their prefetches are issued. */
-static inline size_t fards_ht_prefetch_hash(struct fards_htseg *s, uint64_t h, size_t obj_size) {
-  size_t asked = 0;
+/* Adds to want[*n..cap) every entry of segment s whose stored hash is h (the key's entry, or in the
+ * rare case of a full 64-bit collision another candidate) and which is not local now. Touches no
+ * far memory: only the index is read. An entry removed before its prefetch is issued costs a
+ * useless fetch at worst (a prefetch is a hint; the runtime installs only what is still awaited). */
+static inline void fards_ht_remote_candidates(struct fards_htseg *s, uint64_t h, const void **want,
+                                              size_t *n, size_t cap) {
   pthread_rwlock_rdlock(&s->lock);
-  for (size_t i = h & s->mask; s->slot[i].obj; i = (i + 1) & s->mask) {
-    void *obj = s->slot[i].obj;
-    if (s->slot[i].hash == h && !far_is_resident(obj)) {
-      fards_prefetch(obj, obj_size);
-      asked++;
-    }
-  }
+  for (size_t i = h & s->mask; s->slot[i].obj && *n < cap; i = (i + 1) & s->mask)
+    if (s->slot[i].hash == h && !far_is_resident(s->slot[i].obj))
+      want[(*n)++] = s->slot[i].obj;
   pthread_rwlock_unlock(&s->lock);
-  return asked;
 }
 
-/* Prefetches the entries for hashes h[0..n) that are not local now; returns how many it asked for.
- * The first half of a batched get, on its own so that benchmarks can time it. */
+/* Prefetches the entries for hashes h[0..n) (n <= FARDS_HT_BATCH) that are not local now, in one
+ * request; returns how many it asked for. The first half of a batched get, on its own so that
+ * benchmarks can time it. */
 static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
                                               size_t obj_size) {
-  size_t asked = 0;
+  const void *want[FARDS_HT_BATCH];
+  size_t nwant = 0;
+  (void)obj_size;
   for (size_t i = 0; i < n; i++)
-    asked += fards_ht_prefetch_hash(fards_ht_seg(t, h[i]), h[i], obj_size);
-  return asked;
+    fards_ht_remote_candidates(fards_ht_seg(t, h[i]), h[i], want, &nwant, FARDS_HT_BATCH);
+  fards_prefetch_objects(want, nwant);
+  return nwant;
 }
 
 /* Gets of n <= FARDS_HT_BATCH keys (keys[i] at keys + i * key_size, values to out + i * val_size,

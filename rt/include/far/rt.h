@@ -180,6 +180,9 @@ void far_scope_nontemporal(void);
 void far_prefetch(const void *addr, size_t len);
 /* The same into the non-temporal region (evacuated first), for data a one-off pass will use once. */
 void far_prefetch_nt(const void *addr, size_t len);
+/* Prefetches the objects holding addrs[0..n) (scattered: any order, any classes) in shared
+ * asynchronous batches, so n misses cost about one round trip instead of n requests. */
+void far_prefetch_objects(const void *const *addrs, size_t n);
 /* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
  * the evacuator may move the object out right after. For tests and diagnostics. */
 int far_is_resident(const void *addr);
