@@ -5,6 +5,8 @@
  * says "never written" and its first access zero-fills it locally; either way no round trip, and
  * calloc costs the same as malloc.
  *
+ * Allocations of up to 128 B are packed into shared far objects instead (group.c).
+ *
  * far_free drops the local copy at once. An object the server may hold data for is queued; the
  * evacuator thread tells the server (FREE) in the background, and only then do its ids become
  * reusable, so a late FREE can never destroy a later owner's data. */
@@ -190,13 +192,12 @@ void far_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   unsigned cls = far_addr_class(a);
   uint64_t id = far_addr_id(a), count = 1;
-  if (far_group_holds(a, &cls)) {
-    if (!far_group_free(a, cls)) far_fatal("far_free(%p): double free, or not an address returned by far_malloc", p);
-    return;
-  }
-  if (cls < FAR_HEAP_CLASS_MIN || cls > FAR_HEAP_CLASS_MAX || far_addr_within(a) != 0 ||
-      id > FAR_TABLE_ID_MASK || !far_live_clear(cls, id))
+  bool grouped = far_group_holds(a, &cls);
+  if (grouped ? !far_group_free(a, cls)
+              : cls < FAR_HEAP_CLASS_MIN || cls > FAR_HEAP_CLASS_MAX || far_addr_within(a) != 0 ||
+                    id > FAR_TABLE_ID_MASK || !far_live_clear(cls, id))
     far_fatal("far_free(%p): double free, or not an address returned by far_malloc", p);
+  if (grouped) return; /* the group stays; its slot is reused */
   if (cls == FAR_HEAP_CLASS_MAX) {
     pthread_mutex_lock(&classes[cls].lock);
     count = far_runs_forget(id);
