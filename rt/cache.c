@@ -3,11 +3,16 @@
  * accesses), so the common miss takes no shared lock. A full region is sealed onto a FIFO per kind;
  * the evacuator takes victims from the non-temporal FIFO first, then the oldest normal regions.
  * Object data grows up from the region's base and 8-byte headers (class, id) grow down from its end,
- * so objects stay 16-byte aligned and the evacuator can walk a region. A released region's memory is
- * returned to the kernel (MADV_DONTNEED) so resident memory follows the budget; every region is
- * therefore all zeros when a thread takes it, and so is every object far_cache_alloc hands out
- * (never-written objects need no memset). */
+ * so objects stay 16-byte aligned and the evacuator can walk a region. A released region keeps its
+ * pages ("warm") while resident memory, warm regions included, stays under the evacuator's blocking
+ * threshold; beyond that its memory goes back to the kernel (MADV_DONTNEED). Streaming through the
+ * cache releases and retakes a region every few hundred microseconds: returning and refaulting its
+ * pages cost page clearing, memcg charges and a TLB shootdown each time. A fresh region is all zeros;
+ * a warm one holds old bytes, so far_cache_alloc zeroes the objects it hands out from it
+ * (never-written objects must read as zeros) and far_cache_alloc_raw, for callers that overwrite the
+ * whole object, does not. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "core.h"
@@ -20,7 +25,9 @@ static struct far_region *regions;
 static size_t nregions;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct far_region *free_list;
+static struct far_region *free_list; /* memory returned to the kernel */
+static struct far_region *warm_list; /* memory kept, holding old bytes */
+static size_t nwarm;
 static struct {
   struct far_region *head, *tail;
 } sealed[FAR_REGION_KINDS];
@@ -64,18 +71,29 @@ static void note_peaks(void) {
   FAR_STAT_MAX(local_bytes_peak, far_local_bytes());
 }
 
-static struct far_region *region_get(int kind) {
+/* A warm region if there is one, else one whose memory went back to the kernel. */
+static struct far_region *region_take(void) {
   pthread_mutex_lock(&lock);
-  struct far_region *r = free_list;
-  if (r) free_list = r->next;
+  struct far_region *r = warm_list;
+  if (r) {
+    warm_list = r->next;
+    nwarm--;
+  } else if ((r = free_list)) {
+    free_list = r->next;
+  }
   pthread_mutex_unlock(&lock);
   if (!r)
     far_fatal("local memory exhausted (%zu bytes, twice FAR_LOCAL_MEM): scopes held open too long "
               "keep the evacuator from freeing memory", far_arena_size);
-  /* One call maps the whole region in, instead of a page fault on the first touch of each of its
+  return r;
+}
+
+static struct far_region *region_get(int kind) {
+  struct far_region *r = region_take();
+  /* One call maps a cold region in, instead of a page fault on the first touch of each of its
    * pages inside some miss (a 4 KiB miss paid one every time). Best effort: kernels before 5.14
    * refuse it, and the pages then fault in as before. */
-  madvise(r->base, region_bytes, MADV_POPULATE_WRITE);
+  if (!r->stale) madvise(r->base, region_bytes, MADV_POPULATE_WRITE);
   r->top = 0;
   r->nobj = 0;
   r->kind = kind;
@@ -100,7 +118,7 @@ static void seal(struct far_region *r) {
   far_evac_kick(); /* an evacuator that found nothing to take waits for this */
 }
 
-void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region) {
+void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region) {
   size_t size = (size_t)1 << cls;
   struct far_region *r = current[kind];
   if (!r || r->top + size + (r->nobj + 1) * sizeof(uint64_t) > region_bytes) {
@@ -112,6 +130,12 @@ void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **r
   ((uint64_t *)(r->base + region_bytes))[-(long)r->nobj - 1] = (uint64_t)cls << 32 | id;
   r->nobj++;
   *region = r;
+  return p;
+}
+
+void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region) {
+  void *p = far_cache_alloc_raw(cls, id, kind, region);
+  if ((*region)->stale) memset(p, 0, (size_t)1 << cls);
   return p;
 }
 
@@ -164,12 +188,20 @@ size_t far_cache_pick_victims(struct far_region **out, size_t max) {
   return n;
 }
 
+/* Keeps the region warm while resident memory (regions in use, warm ones and metadata) stays at or
+ * under the blocking threshold, which is below the budget; otherwise returns its memory. */
 void far_cache_release(struct far_region *r) {
-  madvise(r->base, region_bytes, MADV_DONTNEED);
+  size_t meta = far_local_meta_bytes();
   pthread_mutex_lock(&lock);
+  bool warm = (atomic_load(&used_regions) + nwarm) * region_bytes + meta <= far_evac_block_bytes();
+  nwarm += warm; /* counted from now on, so concurrent releases see it */
+  pthread_mutex_unlock(&lock);
+  if (!warm) madvise(r->base, region_bytes, MADV_DONTNEED);
+  pthread_mutex_lock(&lock);
+  r->stale = warm;
   r->state = FAR_REGION_FREE;
-  r->next = free_list;
-  free_list = r;
+  r->next = warm ? warm_list : free_list;
+  *(warm ? &warm_list : &free_list) = r;
   pthread_mutex_unlock(&lock);
   atomic_fetch_sub(&used_regions, 1);
 }

@@ -73,6 +73,7 @@ struct far_region {
   int kind, state;
   atomic_int inflight;       /* fetches still writing into this region */
   atomic_int synced;         /* evacuation: every thread that could hold its addresses has left */
+  bool stale;                /* recycled warm (cache.c): holds old bytes, not zeros */
   struct far_region *next;
 };
 
@@ -83,6 +84,9 @@ void far_cache_init(size_t budget);
 /* Room for one object of class cls in the calling thread's region of the given kind; records its
  * header. The caller installs the entry. *region receives the region (for inflight counts). */
 void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **region);
+/* The same, but the object's bytes are whatever the region held: for callers that overwrite all
+ * 2^cls of them (a fetch, a prefetch, a copy). */
+void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region);
 struct far_region *far_region_of(const void *local);
 /* Seals the calling thread's current regions (thread exit; the evacuator after each round, so the
  * hot objects it copied face the CLOCK again once their region's turn comes). */

@@ -100,7 +100,7 @@ static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool ke
     ok = false;
   } else if (keep && (e & FAR_E_HOT) && far_local_bytes() + ((size_t)1 << cls) <= far_rt.budget) {
     struct far_region *dst;
-    char *q = far_cache_alloc(cls, id, FAR_REGION_NORMAL, &dst);
+    char *q = far_cache_alloc_raw(cls, id, FAR_REGION_NORMAL, &dst);
     memcpy(q, p, (size_t)1 << cls);
     far_entry_set(cls, id, far_entry_make(q, cls, id) | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
   } else if (e & FAR_E_DIRTY) {

@@ -31,7 +31,7 @@ static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirt
     return old;
   }
   struct far_region *r;
-  char *p = far_cache_alloc(cls, id, kind, &r);
+  char *p = far_cache_alloc_raw(cls, id, kind, &r);
   memcpy(p, old, (size_t)1 << cls);
   far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_HOT |
                              (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)) | dirty);
@@ -40,7 +40,7 @@ static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirt
 
 static char *fetch(unsigned cls, uint64_t id, uint64_t dirty, int kind) {
   struct far_region *r;
-  char *p = far_cache_alloc(cls, id, kind, &r);
+  char *p = far_cache_alloc_raw(cls, id, kind, &r);
   atomic_fetch_add(&r->inflight, 1);
   far_entry_set(cls, id, FAR_E_FETCHING);
   far_entry_unlock(cls, id);

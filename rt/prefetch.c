@@ -59,7 +59,7 @@ static void claim(struct batch *b, unsigned cls, uint64_t id, int kind) {
   far_entry_lock(cls, id);
   if (__atomic_load_n(far_entry(cls, id), __ATOMIC_RELAXED) == 0) {
     struct far_region *r;
-    char *p = far_cache_alloc(cls, id, kind, &r);
+    char *p = far_cache_alloc_raw(cls, id, kind, &r);
     atomic_fetch_add(&r->inflight, 1);
     far_entry_set(cls, id, FAR_E_FETCHING);
     b->regions[b->n] = r;
