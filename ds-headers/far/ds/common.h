@@ -129,8 +129,9 @@ static inline void *fards_write(void *far, size_t n, unsigned site, int mode) {
   return mode == FARDS_NOCACHE ? far_write_nt(far, n, site) : far_write(far, n, site);
 }
 
-/* Copies n bytes from far memory into local dst inside a scope of its own. */
-static inline void fards_load(void *dst, const void *far, size_t n, unsigned site, int mode) {
+/* Copies n bytes from far memory into local dst inside a scope of its own. Always inlined: n is
+ * usually a constant element size. */
+__attribute__((always_inline)) static inline void fards_load(void *dst, const void *far, size_t n, unsigned site, int mode) {
   far_scope_enter(site);
   memcpy(dst, fards_read(far, n, site, mode), n);
   far_scope_exit();
