@@ -55,8 +55,8 @@ static void **chunk_addresses(const struct fards_clist *l) {
 }
 
 /* A stream over chunks 0..n-1 crossed n-1 boundaries: the first crossing (into chunk 1) asked for
- * the 1 MiB window beyond it, and each later one for one more chunk, so chunks 2..n-1 were each
- * requested exactly once and chunks 0 and 1 never. */
+ * the 1 MiB window beyond it, and later ones for the next quarter of a window each time a quarter
+ * was consumed, so chunks 2..n-1 were each requested exactly once and chunks 0 and 1 never. */
 static void expect_window_prefetches(void **chunk, size_t n) {
   ck_assert_uint_eq(ds_prefetch_log_chunks(ITEM_CHUNK), n - 2);
   for (size_t i = 0; i < n; i++)

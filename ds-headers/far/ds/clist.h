@@ -5,7 +5,7 @@
  * pushing at either end, popping, and inserting or erasing in the middle move at most one chunk's
  * elements, and the structure always knows the far addresses of the chunks ahead of a stream without
  * touching far memory: that is what lets iterators and pops prefetch the AIFM window (about 1 MiB of
- * chunks on the first chunk crossing, then one more chunk per crossing). Local cost: 40 bytes per
+ * chunks on the first chunk crossing, then a quarter of it at a time: fards_window_cross). Local cost: 40 bytes per
  * chunk. A chunk holds at least two elements, so a full chunk can always be split in two. */
 #ifndef FAR_DS_CLIST_H
 #define FAR_DS_CLIST_H
