@@ -240,11 +240,9 @@ static inline void fards_ht_remote_candidates(struct fards_htseg *s, uint64_t h,
 /* Prefetches the entries for hashes h[0..n) (n <= FARDS_HT_BATCH) that are not local now, in one
  * request; returns how many it asked for. The first half of a batched get, on its own so that
  * benchmarks can time it. */
-static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
-                                              size_t obj_size) {
+static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n) {
   const void *want[FARDS_HT_BATCH];
   size_t nwant = 0;
-  (void)obj_size;
   for (size_t i = 0; i < n; i++)
     fards_ht_remote_candidates(fards_ht_seg(t, h[i]), h[i], want, &nwant, FARDS_HT_BATCH);
   fards_prefetch_objects(want, nwant);
@@ -264,7 +262,7 @@ static inline size_t fards_ht_get_batch(struct fards_ht *t, const char *keys, si
   far_scope_enter(FARDS_SITE_HASH);
   for (size_t i = 0; i < n; i++)
     h[i] = hash(keys + i * sh.key_size);
-  fards_ht_prefetch_hashes(t, h, n, sh.obj_size);
+  fards_ht_prefetch_hashes(t, h, n);
   for (size_t i = 0; i < n; i++) {
     int f = fards_ht_get(t, h[i], keys + i * sh.key_size, out ? out + i * sh.val_size : NULL, sh,
                          eq, FARDS_CACHE);
