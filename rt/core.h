@@ -20,6 +20,16 @@ static inline uintptr_t far_addr_make(unsigned cls, uint64_t id) {
 static inline unsigned far_addr_class(uintptr_t a) { return (a >> FAR_ADDR_CLASS_SHIFT) & 31; }
 static inline uint64_t far_addr_id(uintptr_t a) { return (a & FAR_ADDR_OFFSET_MASK) >> far_addr_class(a); }
 static inline size_t far_addr_within(uintptr_t a) { return a & ((1ull << far_addr_class(a)) - 1); }
+/* The objects a far heap range [addr, addr + len) covers: class *cls, ids *first .. *end - 1. False
+ * (and nothing set) for an empty range or one outside the far heap's classes. */
+static inline bool far_range_ids(const void *addr, size_t len, unsigned *cls, uint64_t *first, uint64_t *end) {
+  uintptr_t a = (uintptr_t)addr;
+  if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || len == 0) return false;
+  *cls = far_addr_class(a);
+  *first = far_addr_id(a);
+  *end = far_addr_id(a + len - 1) + 1;
+  return true;
+}
 
 /* ---- Runtime state (init.c) ---- */
 struct far_runtime {

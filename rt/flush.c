@@ -47,11 +47,10 @@ static void snapshot(struct flush_batch *b, unsigned cls, uint64_t id) {
 
 /* Adds the dirty objects of one far range to the batch. */
 static void flush_one(struct flush_batch *b, const void *addr, size_t len) {
-  uintptr_t a = (uintptr_t)addr;
-  if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || len == 0) return;
-  unsigned cls = far_addr_class(a);
-  size_t obj = (size_t)1 << cls;
-  for (uintptr_t p = a - far_addr_within(a); p < a + len; p += obj) snapshot(b, cls, far_addr_id(p));
+  unsigned cls;
+  uint64_t id, end;
+  if (!far_range_ids(addr, len, &cls, &id, &end)) return;
+  for (; id < end; id++) snapshot(b, cls, id);
 }
 
 void far_flush_ranges(const struct far_range *r, size_t n) {

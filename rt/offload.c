@@ -11,15 +11,11 @@
 #include "support.h"
 
 void far_mark_remote(const void *addr, size_t len) {
-  uintptr_t a = (uintptr_t)addr;
-  if (far_class_of_(a) < FAR_HEAP_CLASS_MIN || len == 0) return;
-  unsigned cls = far_addr_class(a);
-  size_t obj = (size_t)1 << cls;
-  for (uintptr_t p = a - far_addr_within(a); p < a + len; p += obj) {
-    uint64_t id = far_addr_id(p);
-    if (id > FAR_TABLE_ID_MASK) far_fatal("far_mark_remote(%p, %zu): not a far heap range", addr, len);
-    far_object_drop(cls, id);
-  }
+  unsigned cls;
+  uint64_t id, end;
+  if (!far_range_ids(addr, len, &cls, &id, &end)) return;
+  if (end - 1 > FAR_TABLE_ID_MASK) far_fatal("far_mark_remote(%p, %zu): not a far heap range", addr, len);
+  for (; id < end; id++) far_object_drop(cls, id);
 }
 
 static void mark_all_remote(const struct far_range *r, size_t n) {

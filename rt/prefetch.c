@@ -198,8 +198,6 @@ int far_is_resident(const void *addr) {
   long c = far_class_of_(a);
   if (c < 0) return !far_is_far(addr);
   if (!far_table) return 0;
-  uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
-  uint64_t e = __atomic_load_n(&far_table[((uintptr_t)c << FAR_TABLE_ID_BITS) + ((off >> c) & FAR_TABLE_ID_MASK)],
-                               __ATOMIC_ACQUIRE);
+  uint64_t e = __atomic_load_n(far_entry((unsigned)c, far_addr_id(a) & FAR_TABLE_ID_MASK), __ATOMIC_ACQUIRE);
   return (e & FAR_E_PRESENT) != 0;
 }
