@@ -43,6 +43,9 @@ extern struct far_runtime far_rt;
 /* Initialises the runtime once (config, server, connections, evacuator); every entry point that can
  * create far addresses calls it. */
 void far_init(void);
+/* The connection to the memory server(s). With FAR_SERVER unset the embedded farmemd is started by
+ * the first call (init.c): every path that talks to the server gets its handle here. */
+far_net *far_server(void);
 /* Network failure on a path that cannot return an error: message naming the operation, exit. */
 void far_net_fail(const char *what, int status) __attribute__((noreturn));
 
@@ -98,9 +101,12 @@ void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **r
  * 2^cls of them (a fetch, a prefetch, a copy). */
 void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region);
 struct far_region *far_region_of(const void *local);
-/* Seals the calling thread's current regions (thread exit; the evacuator after each round, so the
- * hot objects it copied face the CLOCK again once their region's turn comes). */
+/* Seals the calling thread's current regions (thread exit; the evacuator once its copy region is
+ * half full or old, so the hot objects it copied face the CLOCK again, see evac.c). */
 void far_cache_seal_current(void);
+/* Bytes the calling thread's current region of the given kind holds (objects and headers), 0 when it
+ * has none. */
+size_t far_cache_current_bytes(int kind);
 /* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
 size_t far_cache_pick_victims(struct far_region **out, size_t max);
 void far_cache_release(struct far_region *r);   /* victim emptied: back to the free list */
@@ -119,7 +125,6 @@ static inline uint64_t far_region_header(const struct far_region *r, uint32_t i)
 }
 
 /* ---- Scopes and epochs (scope.c) ---- */
-void far_scope_init(void);
 /* Advances the epoch, fences every running thread, then waits until no thread remains inside a scope
  * it entered under an older epoch. Records the longest wait and its scope site. */
 void far_epoch_sync(void);

@@ -44,7 +44,6 @@ void far_evac_kick(void) {
 
 struct round {
   struct far_region *victims[MAX_VICTIMS];
-  size_t nvictims;
   far_io *ios;   /* dirty cold objects to write back */
   size_t nios, cap;
   uint64_t evacuated;
@@ -130,13 +129,13 @@ static void write_back(struct round *rd) {
   for (size_t b = 0, done = 0; b < nbatches; b++) {
     size_t n = batch_length(rd, done), bytes = 0;
     for (size_t i = done; i < done + n; i++) bytes += rd->ios[i].len;
-    int st = far_net_writev(far_rt.net, rd->ios + done, n, &tickets[b], NULL, NULL);
+    int st = far_net_writev(far_server(), rd->ios + done, n, &tickets[b], NULL, NULL);
     if (st != FAR_OK) far_net_fail("write back", st);
     FAR_STAT_ADD(bytes_written_back, bytes);
     done += n;
   }
   for (size_t b = 0; b < nbatches; b++) {
-    int st = far_ticket_wait(far_rt.net, &tickets[b]);
+    int st = far_ticket_wait(far_server(), &tickets[b]);
     if (st != FAR_OK) far_net_fail("write back", st);
   }
   free(tickets);
@@ -172,40 +171,77 @@ static void let_go(struct far_region *r, bool rescued) {
   atomic_fetch_add(&progress, 1);
 }
 
+/* The evacuator thread's copy region (its current region, holding the hot objects it kept) is sealed,
+ * so that they face the CLOCK again, once it is half full, once it has stayed open for as many rounds
+ * as the budget has regions (a whole pass of the FIFO), or when nothing else can be taken (force).
+ * Sealing it after every round instead left one mostly empty region per round in the FIFO: at a
+ * 16 MiB budget of 1 MiB regions, a hashtable's hot entries then filled a fifth of the cache. */
+static void seal_copies(bool force) {
+  static __thread unsigned rounds;
+  size_t held = far_cache_current_bytes(FAR_REGION_NORMAL), r = far_region_size();
+  if (!held) return;
+  if (force || held >= r / 2 || ++rounds >= far_rt.budget / r) {
+    far_cache_seal_current();
+    rounds = 0;
+  }
+}
+
+/* Settles every object of victim r; returns true when a mutator took one back (rescued it). */
+static bool settle_region(struct round *rd, struct far_region *r) {
+  bool rescued = false;
+  size_t off = 0;
+  for (uint32_t i = 0; i < r->nobj; i++) {
+    unsigned cls;
+    uint64_t id;
+    char *p = object_at(r, i, &off, &cls, &id);
+    if (!settle(rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rescued = true;
+  }
+  return rescued;
+}
+
+/* One pass over victims v[0..n): mark, wait for older scopes, settle. A victim emptied without dirty
+ * cold objects is released at once, which gives the next victims' hot copies room; the others after
+ * the pass's single batched write-back. Victims holding rescued objects move to the front of v;
+ * returns how many. */
+static size_t settle_pass(struct round *rd, struct far_region **v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    atomic_store(&v[i]->synced, 0);
+    mark_region(v[i]);
+  }
+  far_epoch_sync();
+  for (size_t i = 0; i < n; i++) atomic_store(&v[i]->synced, 1);
+  struct far_region *held[MAX_VICTIMS];
+  size_t nheld = 0, nrescued = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct far_region *r = v[i];
+    size_t queued = rd->nios;
+    if (settle_region(rd, r)) v[nrescued++] = r;
+    else if (rd->nios != queued) held[nheld++] = r;
+    else let_go(r, false);
+  }
+  write_back(rd);
+  for (size_t i = 0; i < nheld; i++) let_go(held[i], false);
+  return nrescued;
+}
+
+/* A round settles its victims in up to RESCUE_PASSES passes. A mutator that uses an object of a
+ * victim before the pass's wait is over takes it back in place, and the region cannot be released
+ * while it may hold that address. Hot objects are the ones taken back, and under skewed access
+ * nearly every victim has one: requeued at once, such a region would hold its whole size for a
+ * handful of objects for a whole pass of the FIFO. The next pass marks the rescued objects again;
+ * its wait outlasts the scopes that took them back, and then they are copied like other hot
+ * objects. Only victims rescued in every pass are requeued. */
+#define RESCUE_PASSES 3
+
 static bool one_round(void) {
   struct round rd = {0};
-  rd.nvictims = far_cache_pick_victims(rd.victims, victims_wanted());
-  if (rd.nvictims == 0) return false;
-  atomic_fetch_add(&victims_taken, rd.nvictims);
-  for (size_t v = 0; v < rd.nvictims; v++) mark_region(rd.victims[v]);
-  far_epoch_sync();
-  for (size_t v = 0; v < rd.nvictims; v++) atomic_store(&rd.victims[v]->synced, 1);
-  /* Settle every victim; one without dirty cold objects is released at once, which gives the next
-   * victims' hot copies room. The others wait for the round's single batched write-back. */
-  struct far_region *held[MAX_VICTIMS];
-  bool held_rescued[MAX_VICTIMS];
-  size_t nheld = 0;
-  for (size_t v = 0; v < rd.nvictims; v++) {
-    struct far_region *r = rd.victims[v];
-    bool rescued = false;
-    size_t off = 0, queued = rd.nios;
-    for (uint32_t i = 0; i < r->nobj; i++) {
-      unsigned cls;
-      uint64_t id;
-      char *p = object_at(r, i, &off, &cls, &id);
-      if (!settle(&rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rescued = true;
-    }
-    if (rd.nios == queued) {
-      let_go(r, rescued);
-      continue;
-    }
-    held_rescued[nheld] = rescued;
-    held[nheld++] = r;
-  }
-  write_back(&rd);
-  for (size_t v = 0; v < nheld; v++) let_go(held[v], held_rescued[v]);
+  size_t n = far_cache_pick_victims(rd.victims, victims_wanted());
+  if (n == 0) return false;
+  atomic_fetch_add(&victims_taken, n);
+  for (int pass = 0; pass < RESCUE_PASSES && n; pass++) n = settle_pass(&rd, rd.victims, n);
+  for (size_t v = 0; v < n; v++) let_go(rd.victims[v], true);
   free(rd.ios);
-  far_cache_seal_current();
+  seal_copies(false);
   FAR_STAT_INC(evacuations);
   FAR_STAT_ADD(objects_evacuated, rd.evacuated);
   return true;
@@ -262,7 +298,10 @@ static void *evacuator(void *arg) {
     pthread_mutex_unlock(&lock);
     /* Nothing could be taken (every full region still has prefetches landing, or memory sits in
      * threads' current regions): wait for a region to be sealed (far_evac_kick), at most 1 ms. */
-    if (!progressed && far_local_bytes() >= start_bytes) wait_for_region();
+    if (!progressed && far_local_bytes() >= start_bytes) {
+      seal_copies(true);
+      wait_for_region();
+    }
   }
 }
 
