@@ -14,6 +14,7 @@
  *     (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP, WF_THREADS; defaults 1 Mi keys, 256 Ki
  *     elements (2 GiB), 100,000 timed requests after 50,000 warm-up requests, 1 thread; threads
  *     split the requests, and the digest does not depend on how)
+ *   webfront ... --no-overlap    does not prefetch a request's page while answering the previous one
  *   webfront ... --working-set   prints the working set in bytes (array + entries) and exits
  * Prints result lines, "time" lines (requests/s in "time rps=") and "checksum=<hex>", identical in
  * every build. */
@@ -43,6 +44,7 @@ struct site {
   pages *array;
   uint64_t keys, elements; /* keys: a power of two */
   struct app_zipf zipf;
+  int overlap; /* prefetch each request's page while the previous one is answered */
 };
 
 /* One serving thread: its share of the requests and its own buffers and cipher context. */
@@ -111,26 +113,41 @@ static uint64_t fold64(const void *p, size_t n) {
   return h;
 }
 
-/* Request q: 32 GETs, then the page the first value names, encrypted and compressed. Returns a
- * digest of what was served. The GETs go out as one get_many (a page's front end knows its keys at
- * once), so the entries that are not local are fetched together. The page is encrypted straight
- * from its resident copy inside one scope (the pointer pages_at gives stays valid until the scope
- * exits), without a bounce copy. */
-static uint64_t serve(struct server *w, uint64_t q) {
+/* A request between its GETs and its response: the digest of the values, and the page to serve. */
+struct pending {
+  uint64_t q, digest, page;
+};
+
+/* The first half of request q: 32 GETs, whose first value names the page. The GETs go out as one
+ * get_many (a page's front end knows its keys at once), so the entries that are not local are
+ * fetched together. With `overlap`, the page is prefetched, to arrive while the previous request's
+ * response is computed. */
+static struct pending lookup(struct server *w, uint64_t q) {
   struct site *s = w->s;
   struct app_rng r = app_rng_at(SEED + 1, q);
-  uint64_t keys[GETS], v[GETS], digest = q;
+  uint64_t keys[GETS], v[GETS];
+  struct pending p = {q, q, 0};
   for (unsigned g = 0; g < GETS; g++)
     keys[g] = key_of_rank(s, app_zipf_draw(&s->zipf, &r));
   if (kv_get_many(s->table, keys, GETS, v, NULL) != GETS)
     app_die("webfront: missing key");
   for (unsigned g = 0; g < GETS; g++)
-    digest = app_mix(digest ^ v[g]);
+    p.digest = app_mix(p.digest ^ v[g]);
+  p.page = v[0] & 0xffffffffu;
+  if (s->overlap)
+    pages_prefetch(s->array, p.page, 1);
+  return p;
+}
+
+/* The second half: the page encrypted and compressed. The page is encrypted straight from its
+ * resident copy inside one scope (the pointer pages_at gives stays valid until the scope exits),
+ * without a bounce copy. Returns a digest of what was served. */
+static uint64_t respond(struct server *w, const struct pending *p) {
   unsigned char iv[16] = {0};
-  memcpy(iv, &q, sizeof q);
+  memcpy(iv, &p->q, sizeof p->q);
   int len = 0;
   far_scope_enter(FARDS_SITE_SEQ);
-  const struct page *page = pages_at(s->array, v[0] & 0xffffffffu);
+  const struct page *page = pages_at(w->s->array, p->page);
   int ok = EVP_EncryptInit_ex(w->aes, NULL, NULL, NULL, iv) &&
            EVP_EncryptUpdate(w->aes, w->cipher, &len, page->b, ELEM) && len == ELEM;
   far_scope_exit();
@@ -139,21 +156,28 @@ static uint64_t serve(struct server *w, uint64_t q) {
   size_t packed = w->packed_cap;
   if (snappy_compress((const char *)w->cipher, ELEM, w->packed, &packed) != SNAPPY_OK)
     app_die("webfront: snappy");
-  return digest ^ fold64(w->packed, packed) ^ ((uint64_t)packed << 40);
+  return app_mix(p->q ^ p->digest ^ fold64(w->packed, packed) ^ ((uint64_t)packed << 40));
 }
 
-/* A thread's requests [from, from + n). Digests are combined by XOR, so the result does not depend
- * on how requests are split between threads or interleaved. When `timed`, the first thread prints
- * every 4096 requests the rate that would hold if the rest took no time ("time rps_bound="): the
- * sweep's figure for a run it had to stop. */
+/* A thread's requests [from, from + n), two at a time: request q's GETs are made (and its page
+ * prefetched) before request q - 1 is answered, as a server with a request queue would. Digests
+ * are combined by XOR, so the result does not depend on how requests are split between threads or
+ * interleaved. When `timed`, the first thread prints every 4096 requests the rate that would hold
+ * if the rest took no time ("time rps_bound="): the sweep's figure for a run it had to stop. */
 static void *serve_range(void *arg) {
   struct server *w = (struct server *)arg;
   double start = app_now();
+  struct pending prev = {0};
   for (uint64_t q = w->from; q < w->from + w->n; q++) {
-    w->acc ^= app_mix(q ^ serve(w, q));
+    struct pending cur = lookup(w, q);
+    if (q > w->from)
+      w->acc ^= respond(w, &prev);
+    prev = cur;
     if (w->timed && (q - w->from) % 4096 == 4095)
       printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - start));
   }
+  if (w->n)
+    w->acc ^= respond(w, &prev);
   return NULL;
 }
 
@@ -209,6 +233,7 @@ int main(int argc, char **argv) {
   uint64_t requests = app_option(argc, argv, "--requests", "WF_REQUESTS", 100000);
   uint64_t warmup = app_option(argc, argv, "--warmup", "WF_WARMUP", 50000);
   unsigned threads = (unsigned)app_option(argc, argv, "--threads", "WF_THREADS", 1);
+  s.overlap = !app_flag(argc, argv, "--no-overlap");
   for (s.keys = 1; s.keys < keys; s.keys *= 2)
     ;
   size_t ws = s.elements * ELEM + s.keys * 2 * sizeof(uint64_t);
