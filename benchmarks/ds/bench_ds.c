@@ -7,10 +7,12 @@
  *                              array, vector, list (iterate), stack, queue (pop everything),
  *                              hashtable (put, then get every key)
  *   bench_ds scan MIB          sequential iterator scan of a MIB MiB vector built beforehand
- *   bench_ds zipf MIB OPS T B  hashtable gets from T threads (default 1) with keys drawn from
+ *   bench_ds zipf MIB OPS T B D hashtable gets from T threads (default 1) with keys drawn from
  *                              Zipf(0.9) over MIB MiB of entries, after a warm-up: OPS single gets,
  *                              then OPS gets in get_many batches of B keys (default 32: a web
- *                              frontend's request); prints "seconds=<batched> single=<single>"
+ *                              frontend's request), then OPS gets in batches of B with D batches
+ *                              in flight (default 4; get_many_start / get_many_finish); prints
+ *                              "seconds=<batched> single=<single> pipelined=<pipelined>"
  *   bench_ds offload MIB REPS  a sum over a MIB MiB vector of doubles, computed locally through the
  *                              cache (fetching what is remote) and offloaded to farmemd, REPS times
  *                              each, alternating; prints "local=<median s> offload=<median s>" */
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #define ZIPF_BATCH_MAX 256
+#define ZIPF_DEPTH_MAX 16
 
 struct rec64 {
   uint64_t v[8];
@@ -163,15 +166,45 @@ static uint64_t *zipf_keys(size_t n, double s, size_t count, uint64_t seed) {
 struct getter {
   valmap *h;
   const uint64_t *keys;
-  size_t n, batch;
+  size_t n, batch, depth;
   uint64_t sum;
 };
 
-/* The getter's keys one get at a time (batch 1), or batch keys per get_many. */
+static uint64_t sum_found(const struct val248 *v, const char *found, size_t k) {
+  uint64_t sum = 0;
+  for (size_t j = 0; j < k; j++)
+    if (found[j])
+      sum += v[j].v[0];
+  return sum;
+}
+
+/* The getter's keys in batches of batch keys (at most FARDS_HT_BATCH) with depth batches in flight:
+ * batch i + depth - 1 is started (its fetches issued) before batch i is finished. */
+static void get_pipelined(struct getter *g) {
+  struct val248 v[ZIPF_BATCH_MAX];
+  char found[ZIPF_BATCH_MAX];
+  valmap_pending p[ZIPF_DEPTH_MAX];
+  size_t started = 0, finished = 0, nb = (g->n + g->batch - 1) / g->batch;
+  while (finished < nb) {
+    for (; started < nb && started < finished + g->depth; started++) {
+      size_t at = started * g->batch, k = g->n - at < g->batch ? g->n - at : g->batch;
+      valmap_get_many_start(g->h, g->keys + at, k, &p[started % g->depth]);
+    }
+    const valmap_pending *q = &p[finished++ % g->depth];
+    valmap_get_many_finish(g->h, q, v, found);
+    g->sum += sum_found(v, found, q->n);
+  }
+}
+
+/* The getter's keys one get at a time (batch 1), batch keys per get_many (depth 1), or pipelined. */
 static void *get_keys(void *arg) {
   struct getter *g = arg;
   struct val248 v[ZIPF_BATCH_MAX];
   char found[ZIPF_BATCH_MAX];
+  if (g->depth > 1) {
+    get_pipelined(g);
+    return NULL;
+  }
   for (size_t i = 0; i < g->n; i += g->batch) {
     size_t k = g->n - i < g->batch ? g->n - i : g->batch;
     if (k == 1) {
@@ -179,21 +212,20 @@ static void *get_keys(void *arg) {
     } else {
       valmap_get_many(g->h, g->keys + i, k, v, found);
     }
-    for (size_t j = 0; j < k; j++)
-      if (found[j])
-        g->sum += v[j].v[0];
+    g->sum += sum_found(v, found, k);
   }
   return NULL;
 }
 
 /* ops gets of keys[] split over nthreads threads, in batches of `batch` keys; returns the seconds
  * they took together. */
-static double timed_gets(valmap *h, const uint64_t *keys, size_t ops, unsigned nthreads, size_t batch) {
+static double timed_gets(valmap *h, const uint64_t *keys, size_t ops, unsigned nthreads, size_t batch,
+                         size_t depth) {
   struct getter g[64];
   pthread_t tid[64];
   double t0 = now();
   for (unsigned t = 0; t < nthreads; t++) {
-    g[t] = (struct getter){h, keys + ops / nthreads * t, ops / nthreads, batch, 0};
+    g[t] = (struct getter){h, keys + ops / nthreads * t, ops / nthreads, batch, depth, 0};
     pthread_create(&tid[t], NULL, get_keys, &g[t]);
   }
   uint64_t sum = 0;
@@ -285,24 +317,52 @@ static void zipf_split(valmap *h, const uint64_t *keys, size_t ops, size_t batch
           t_rest / (double)batches * 1e6);
 }
 
+/* The entry of key k, found by its stored hash (no far access); NULL when absent. */
+static const void *entry_of(valmap *h, uint64_t k) {
+  uint64_t hv = valmap_hash_(&k);
+  struct fards_htseg *s = fards_ht_seg(&h->t, hv);
+  for (size_t i = hv & s->mask; s->slot[i].obj; i = (i + 1) & s->mask)
+    if (s->slot[i].hash == hv)
+      return s->slot[i].obj;
+  return NULL;
+}
+
+/* How well the cache holds the hot set: the entries local now, and how many of the same number of
+ * most popular keys are among them (an ideal cache holds exactly those). */
+static void zipf_residency(valmap *h, size_t keys, const char *when) {
+  size_t local = 0, top = 0;
+  for (uint64_t k = 0; k < keys; k++)
+    local += (size_t)far_is_resident(entry_of(h, k));
+  for (uint64_t r = 0; r < local; r++)
+    top += (size_t)far_is_resident(entry_of(h, (r * 0x9E3779B97F4A7C15ull) % keys));
+  fprintf(stderr, "zipf %s: %zu entries local (%.1f%%), %.1f%% of them among the %zu most popular\n",
+          when, local, 100.0 * (double)local / (double)keys, local ? 100.0 * (double)top / (double)local : 0.0,
+          local);
+}
+
 /* Zipf(0.9) gets over a table of `bytes` of 256-byte entries: a warm-up of 4 gets per key from
  * the same distribution (another stream) in batches, so the cache holds its steady-state hot set
- * and misses are not first touches; then ops single gets, ops batched gets and the split, each on
- * keys of its own from one more stream (the same keys again would find the previous part's
- * fetches still local). */
-static int zipf_run(size_t bytes, size_t ops, unsigned threads, size_t batch) {
+ * and misses are not first touches; then ops single gets, ops gets in get_many batches, ops gets in
+ * batches `depth` in flight (get_many_start / get_many_finish) and the split, each on keys of its
+ * own from one more stream (the same keys again would find the previous part's fetches still
+ * local). */
+static int zipf_run(size_t bytes, size_t ops, unsigned threads, size_t batch, size_t depth) {
   size_t keys = bytes / 256, warm = 4 * keys;
   valmap *h = map_build(keys);
   uint64_t *w = zipf_keys(keys, 0.9, warm, 0x9E3779B97F4A7C15ull);
-  uint64_t *k = zipf_keys(keys, 0.9, 3 * ops, 88172645463325252ull);
-  timed_gets(h, w, warm, threads, batch);
+  uint64_t *k = zipf_keys(keys, 0.9, 4 * ops, 88172645463325252ull);
+  timed_gets(h, w, warm, threads, batch, 1);
+  zipf_residency(h, keys, "after warm-up");
   struct far_stats_counters c = far_stats().c;
-  double single = timed_gets(h, k, ops, threads, 1);
+  double single = timed_gets(h, k, ops, threads, 1, 1);
   c = zipf_report("single", c, ops, 1, single);
-  double batched = timed_gets(h, k + ops, ops, threads, batch);
-  zipf_report("batched", c, ops, batch, batched);
-  zipf_split(h, k + 2 * ops, ops, batch);
-  printf("seconds=%.6f single=%.6f\n", batched, single);
+  double batched = timed_gets(h, k + ops, ops, threads, batch, 1);
+  c = zipf_report("batched", c, ops, batch, batched);
+  double piped = timed_gets(h, k + 2 * ops, ops, threads, batch, depth);
+  zipf_report("pipelined", c, ops, batch, piped);
+  zipf_residency(h, keys, "after the batched gets");
+  zipf_split(h, k + 3 * ops, ops, batch);
+  printf("seconds=%.6f single=%.6f pipelined=%.6f\n", batched, single, piped);
   free(w);
   free(k);
   valmap_free(h);
@@ -312,7 +372,8 @@ static int zipf_run(size_t bytes, size_t ops, unsigned threads, size_t batch) {
 static int usage(void) {
   fprintf(stderr, "usage: bench_ds struct array|vector|list|stack|queue|hashtable MIB\n"
                   "       bench_ds scan MIB\n"
-                  "       bench_ds zipf MIB OPS [THREADS (1-64) [BATCH (2-256)]]\n"
+                  "       bench_ds zipf MIB OPS [THREADS (1-64) [BATCH (2-256) [DEPTH (1-16)]]]\n"
+                  "         (DEPTH above 1: BATCH at most 64)\n"
                   "       bench_ds offload MIB REPS (1-64)\n");
   return 2;
 }
@@ -359,10 +420,12 @@ int main(int argc, char **argv) {
   }
   if (argc >= 4 && !strcmp(argv[1], "zipf")) {
     unsigned threads = argc >= 5 ? (unsigned)atoi(argv[4]) : 1;
-    long batch = argc >= 6 ? atol(argv[5]) : 32;
-    if (threads < 1 || threads > 64 || batch < 2 || batch > ZIPF_BATCH_MAX)
+    long batch = argc >= 6 ? atol(argv[5]) : 32, depth = argc >= 7 ? atol(argv[6]) : 4;
+    if (threads < 1 || threads > 64 || batch < 2 || batch > ZIPF_BATCH_MAX || depth < 1 ||
+        depth > ZIPF_DEPTH_MAX || (depth > 1 && batch > FARDS_HT_BATCH))
       return usage();
-    return zipf_run(strtoull(argv[2], NULL, 10) << 20, strtoull(argv[3], NULL, 10), threads, (size_t)batch);
+    return zipf_run(strtoull(argv[2], NULL, 10) << 20, strtoull(argv[3], NULL, 10), threads,
+                    (size_t)batch, (size_t)depth);
   }
   return usage();
 }

@@ -1,7 +1,8 @@
 /* Far hashtables against a real farmemd with a small local budget (FAR_LOCAL_MEM=8M, set by CMake):
  * operations agree with a local reference (also with colliding hashes, and from several threads at
  * once), growth keeps every entry, and batched gets (get_many) agree with single gets, prefetching
- * the entries that are not local, also while other threads change the table. test_hotkeys.c
+ * the entries that are not local, also while other threads change the table, also with several
+ * batches in flight (get_many_start / get_many_finish). test_hotkeys.c
  * checks that hot keys stay local. Also built with -DFARDS_LOCAL (ds_hashtable_local): the same
  * operations on plain local memory, where nothing is remote and nothing is prefetched. */
 #include "ds_harness.h"
@@ -168,8 +169,14 @@ END_TEST
 #define MANY_KEYS 100000 /* 25.6 MB of entries: three times the local budget */
 #define MANY_QUERIES 2000
 
-/* Whether key k is in the table get_many_agrees_with_get builds. */
+/* Whether key k is in the table many_build builds. */
 static int many_present(uint64_t k) { return k < MANY_KEYS && k % 7 != 0; }
+
+/* Whether a batched get's answer for key k is right: found exactly for the keys many_build kept, with
+ * the value it put. */
+static int many_answer_ok(uint64_t k, char found, const struct val *v) {
+  return found == many_present(k) && (!found || (val_consistent(v, k) && v->version == k % 5 + 1));
+}
 
 /* get_many of q[0..n) against single gets and against many_present; returns how many it found. */
 static size_t check_get_many(bigmap *h, const uint64_t *q, size_t n) {
@@ -179,27 +186,33 @@ static size_t check_get_many(bigmap *h, const uint64_t *q, size_t n) {
   memset(found, 2, n);
   size_t hits = bigmap_get_many(h, q, n, out, found), want = 0;
   for (size_t i = 0; i < n; i++) {
-    if (found[i] != many_present(q[i]) || bigmap_get(h, q[i], &v) != found[i])
+    if (bigmap_get(h, q[i], &v) != found[i])
       ck_abort_msg("get_many: key %llu found %d", (unsigned long long)q[i], found[i]);
-    if (found[i] && (!val_consistent(&out[i], q[i]) || out[i].version != q[i] % 5 + 1 ||
-                     memcmp(&out[i], &v, sizeof v) != 0))
-      ck_abort_msg("get_many: key %llu has the wrong value", (unsigned long long)q[i]);
+    if (!many_answer_ok(q[i], found[i], &out[i]) || (found[i] && memcmp(&out[i], &v, sizeof v) != 0))
+      ck_abort_msg("get_many: key %llu: found %d or wrong value", (unsigned long long)q[i], found[i]);
     want += (size_t)found[i];
   }
   ck_assert_uint_eq(hits, want);
   return hits;
 }
 
-START_TEST(get_many_agrees_with_get) {
+/* The table of the batched-get tests (many_present says which keys it holds), and q[0..MANY_QUERIES)
+ * filled with present, removed and never-inserted keys, some repeated. */
+static bigmap *many_build(uint64_t *q) {
   bigmap *h = bigmap_new(MANY_KEYS);
   for (uint64_t k = 0; k < MANY_KEYS; k++)
     ck_assert_int_eq(bigmap_put(h, k, val_of(k, k % 5 + 1)), 1);
   for (uint64_t k = 0; k < MANY_KEYS; k += 7)
     ck_assert_int_eq(bigmap_remove(h, k), 1);
-  static uint64_t q[MANY_QUERIES]; /* present, removed and never-inserted keys, some repeated */
   uint64_t rng = 77;
   for (size_t i = 0; i < MANY_QUERIES; i++)
     q[i] = i % 10 == 9 ? q[i / 2] : ds_rand(&rng) % (MANY_KEYS + MANY_KEYS / 4);
+  return h;
+}
+
+START_TEST(get_many_agrees_with_get) {
+  static uint64_t q[MANY_QUERIES];
+  bigmap *h = many_build(q);
   ds_prefetch_log_reset();
   size_t hits = check_get_many(h, q, MANY_QUERIES); /* 2000 keys: several FARDS_HT_BATCH batches */
   ck_assert_uint_gt(hits, MANY_QUERIES / 2);
@@ -210,6 +223,40 @@ START_TEST(get_many_agrees_with_get) {
     check_get_many(h, q + 100, n);
   /* Without out or found: just the count. */
   ck_assert_uint_eq(bigmap_get_many(h, q, 64, NULL, NULL), check_get_many(h, q, 64));
+  bigmap_free(h);
+}
+END_TEST
+
+/* get_many_start / get_many_finish with DEPTH batches in flight (each started before the oldest is
+ * finished) answer every key right; a start takes at most FARDS_HT_BATCH keys. */
+START_TEST(pipelined_get_many_answers_right) {
+  enum { BATCH = 32, DEPTH = 4, NB = MANY_QUERIES / BATCH };
+  static uint64_t q[MANY_QUERIES];
+  static struct val got[BATCH];
+  char found[BATCH];
+  bigmap *h = many_build(q);
+  bigmap_pending p[DEPTH];
+  size_t hits = 0, want = 0;
+  ds_prefetch_log_reset();
+  for (size_t started = 0, done = 0; done < NB; done++) {
+    for (; started < NB && started < done + DEPTH; started++)
+      ck_assert_uint_eq(bigmap_get_many_start(h, q + started * BATCH, BATCH, &p[started % DEPTH]), BATCH);
+    memset(found, 2, sizeof found);
+    hits += bigmap_get_many_finish(h, &p[done % DEPTH], got, found);
+    for (size_t i = 0; i < BATCH; i++) {
+      uint64_t k = q[done * BATCH + i];
+      if (!many_answer_ok(k, found[i], &got[i]))
+        ck_abort_msg("pipelined get of key %llu: found %d or wrong value", (unsigned long long)k, found[i]);
+      want += (size_t)many_present(k);
+    }
+  }
+  ck_assert_uint_eq(hits, want);
+  /* Most entries are remote at three times the budget: the batches asked for them ahead. */
+  ck_assert_uint_ge(ds_prefetch_log_requests(), REMOTE_BUILD ? want / 4 : 0);
+  ck_assert_uint_eq(bigmap_get_many_start(h, q, FARDS_HT_BATCH + 10, &p[0]), FARDS_HT_BATCH);
+  ck_assert_uint_eq(bigmap_get_many_finish(h, &p[0], NULL, NULL), bigmap_get_many(h, q, FARDS_HT_BATCH, NULL, NULL));
+  ck_assert_uint_eq(bigmap_get_many_start(h, q, 0, &p[0]), 0); /* an empty batch */
+  ck_assert_uint_eq(bigmap_get_many_finish(h, &p[0], got, found), 0);
   bigmap_free(h);
 }
 END_TEST
@@ -271,7 +318,14 @@ static int worker_get_many(struct worker *w, uint64_t *rng) {
   char found[OWN + ANY];
   for (unsigned i = 0; i < OWN + ANY; i++)
     q[i] = i < OWN ? w->id + THREADS * (ds_rand(rng) % OWN_KEYS) : ds_rand(rng) % (THREADS * OWN_KEYS);
-  bigmap_get_many(w->h, q, OWN + ANY, out, found);
+  if (ds_rand(rng) % 2) {
+    bigmap_get_many(w->h, q, OWN + ANY, out, found);
+  } else { /* in two halves, with another get while the fetches are in flight */
+    bigmap_pending p;
+    bigmap_get_many_start(w->h, q, OWN + ANY, &p);
+    bigmap_get(w->h, q[0], &out[0]);
+    bigmap_get_many_finish(w->h, &p, out, found);
+  }
   for (unsigned i = 0; i < OWN + ANY; i++) {
     if (found[i] && !val_consistent(&out[i], q[i]))
       return 0;
@@ -375,6 +429,7 @@ static Suite *suite(void) {
   DS_ADD_TEST(s, colliding_hashes_keep_probe_runs_intact);
   DS_ADD_TEST(s, concurrent_mixed_operations_agree_with_reference);
   DS_ADD_TEST(s, get_many_agrees_with_get);
+  DS_ADD_TEST(s, pipelined_get_many_answers_right);
   DS_ADD_TEST(s, get_many_with_colliding_hashes);
   return s;
 }

@@ -249,23 +249,42 @@ static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t
   return nwant;
 }
 
-/* Gets of n <= FARDS_HT_BATCH keys (keys[i] at keys + i * key_size, values to out + i * val_size,
- * out may be NULL; found may be NULL). First every key's candidate entries that are not local are
- * prefetched, so their fetches overlap; then each key is looked up exactly as fards_ht_get does,
- * waiting at most for its own entry's arrival. Returns how many keys were found. */
-static inline size_t fards_ht_get_batch(struct fards_ht *t, const char *keys, size_t n, char *out,
-                                        char *found, struct fards_htshape sh,
-                                        uint64_t (*hash)(const void *),
-                                        int (*eq)(const void *, const void *)) {
+/* A batched get in flight: the keys (not copied: they must stay valid until it finishes) and their
+ * hashes. */
+struct fards_ht_pending {
+  const char *keys;
+  size_t n;
   uint64_t h[FARDS_HT_BATCH];
+};
+
+/* The first half of a batched get: hashes up to FARDS_HT_BATCH of the n keys (keys[i] at
+ * keys + i * key_size) and prefetches their entries that are not local, in one request. Holds no
+ * scope and no lock afterwards, so the caller may start more batches, or do other work, before
+ * finishing this one. Returns how many keys the batch took. */
+static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, size_t n,
+                                        struct fards_ht_pending *p, struct fards_htshape sh,
+                                        uint64_t (*hash)(const void *)) {
+  p->keys = keys;
+  p->n = n < FARDS_HT_BATCH ? n : FARDS_HT_BATCH;
+  for (size_t i = 0; i < p->n; i++)
+    p->h[i] = hash(keys + i * sh.key_size);
+  far_scope_enter(FARDS_SITE_HASH);
+  fards_ht_prefetch_hashes(t, p->h, p->n);
+  far_scope_exit();
+  return p->n;
+}
+
+/* The second half: each key is looked up exactly as fards_ht_get does, waiting at most for its own
+ * entry's arrival; values to out + i * val_size (out may be NULL), found[i] 1 or 0 (found may be
+ * NULL). Returns how many keys were found. */
+static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_ht_pending *p,
+                                         char *out, char *found, struct fards_htshape sh,
+                                         int (*eq)(const void *, const void *)) {
   size_t hits = 0;
   far_scope_enter(FARDS_SITE_HASH);
-  for (size_t i = 0; i < n; i++)
-    h[i] = hash(keys + i * sh.key_size);
-  fards_ht_prefetch_hashes(t, h, n);
-  for (size_t i = 0; i < n; i++) {
-    int f = fards_ht_get(t, h[i], keys + i * sh.key_size, out ? out + i * sh.val_size : NULL, sh,
-                         eq, FARDS_CACHE);
+  for (size_t i = 0; i < p->n; i++) {
+    int f = fards_ht_get(t, p->h[i], p->keys + i * sh.key_size,
+                         out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
     if (found)
       found[i] = (char)f;
     hits += (size_t)f;
@@ -274,17 +293,18 @@ static inline size_t fards_ht_get_batch(struct fards_ht *t, const char *keys, si
   return hits;
 }
 
-/* The same for any n, FARDS_HT_BATCH keys at a time. */
+/* Gets of any n keys, FARDS_HT_BATCH at a time: each batch's fetches are issued together before the
+ * first of its values is copied, so a batch with many misses waits about as long as one miss. */
 static inline size_t fards_ht_get_many(struct fards_ht *t, const void *keys, size_t n, void *out,
                                        char *found, struct fards_htshape sh,
                                        uint64_t (*hash)(const void *),
                                        int (*eq)(const void *, const void *)) {
+  struct fards_ht_pending p;
   size_t hits = 0;
-  for (size_t at = 0; at < n; at += FARDS_HT_BATCH) {
-    size_t k = n - at < FARDS_HT_BATCH ? n - at : FARDS_HT_BATCH;
-    hits += fards_ht_get_batch(t, (const char *)keys + at * sh.key_size, k,
-                               out ? (char *)out + at * sh.val_size : NULL, found ? found + at : NULL,
-                               sh, hash, eq);
+  for (size_t at = 0; at < n; at += p.n) {
+    fards_ht_get_start(t, (const char *)keys + at * sh.key_size, n - at, &p, sh, hash);
+    hits += fards_ht_get_finish(t, &p, out ? (char *)out + at * sh.val_size : NULL,
+                                found ? found + at : NULL, sh, eq);
   }
   return hits;
 }
@@ -405,6 +425,17 @@ static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslo
   FARDS_API size_t name##_get_many(name *h, const K *keys, size_t n, V *out, char *found) {       \
     return fards_ht_get_many(&h->t, keys, n, out, found, name##_shape_(), name##_hashv_,         \
                              name##_eq_);                                                        \
+  }                                                                                              \
+  /* get_many in two halves, for several batches in flight: start hashes up to FARDS_HT_BATCH of \
+   * the n keys and issues the fetches of their entries that are not local, returning how many it \
+   * took; finish copies their values out as get_many does. keys must stay valid in between; the  \
+   * caller holds no scope or lock, so it may start more batches first (see toolchain.md). */    \
+  typedef struct fards_ht_pending name##_pending;                                                \
+  FARDS_API size_t name##_get_many_start(name *h, const K *keys, size_t n, name##_pending *p) {   \
+    return fards_ht_get_start(&h->t, (const char *)keys, n, p, name##_shape_(), name##_hashv_);  \
+  }                                                                                              \
+  FARDS_API size_t name##_get_many_finish(name *h, const name##_pending *p, V *out, char *found) { \
+    return fards_ht_get_finish(&h->t, p, (char *)out, found, name##_shape_(), name##_eq_);      \
   }                                                                                              \
   /* Returns 1 when the key was present. */                                                      \
   FARDS_API int name##_remove(name *h, K key) {                                                   \
