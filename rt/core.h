@@ -43,6 +43,9 @@ extern struct far_runtime far_rt;
 /* Initialises the runtime once (config, server, connections, evacuator); every entry point that can
  * create far addresses calls it. */
 void far_init(void);
+/* The connection to the memory server(s). With FAR_SERVER unset the embedded farmemd is started by
+ * the first call (init.c): every path that talks to the server gets its handle here. */
+far_net *far_server(void);
 /* Network failure on a path that cannot return an error: message naming the operation, exit. */
 void far_net_fail(const char *what, int status) __attribute__((noreturn));
 
@@ -122,7 +125,6 @@ static inline uint64_t far_region_header(const struct far_region *r, uint32_t i)
 }
 
 /* ---- Scopes and epochs (scope.c) ---- */
-void far_scope_init(void);
 /* Advances the epoch, fences every running thread, then waits until no thread remains inside a scope
  * it entered under an older epoch. Records the longest wait and its scope site. */
 void far_epoch_sync(void);

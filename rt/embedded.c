@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,10 @@ static void *keeper(void *arg) {
   return arg;
 }
 
-/* Also stops farmemd if it runs: exit() calls embedded_stop. */
+static bool late; /* started by far_embedded_start_late: fail with _exit */
+static void embedded_stop(void);
+
+/* Also stops farmemd if it runs: exit() calls embedded_stop, or (late start) this does. */
 static void __attribute__((noreturn, format(printf, 1, 2))) start_fail(const char *fmt, ...) {
   char why[512];
   va_list ap;
@@ -72,7 +76,10 @@ static void __attribute__((noreturn, format(printf, 1, 2))) start_fail(const cha
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
   fprintf(stderr, "farmem: cannot start the embedded memory server: %s\n", why);
-  exit(2);
+  if (!late)
+    exit(2);
+  embedded_stop();
+  _exit(2);
 }
 
 static void deadline_after(struct timespec *ts, int ms) {
@@ -270,4 +277,9 @@ void far_embedded_start(char *servers, size_t len) {
   close(out[0]); /* farmemd ignores SIGPIPE, so later output of its own does it no harm */
   if ((size_t)snprintf(servers, len, "127.0.0.1:%u", port) >= len)
     start_fail("the servers buffer is too small");
+}
+
+void far_embedded_start_late(char *servers, size_t len) {
+  late = true;
+  far_embedded_start(servers, len);
 }

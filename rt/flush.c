@@ -20,8 +20,8 @@ struct flush_batch {
 static void send_batch(struct flush_batch *b) {
   if (!b->n) return;
   far_ticket t;
-  int st = far_net_writev(far_rt.net, b->ios, b->n, &t, NULL, NULL);
-  if (st == FAR_OK) st = far_ticket_wait(far_rt.net, &t);
+  int st = far_net_writev(far_server(), b->ios, b->n, &t, NULL, NULL);
+  if (st == FAR_OK) st = far_ticket_wait(far_server(), &t);
   if (st != FAR_OK) far_net_fail("flush", st);
   FAR_STAT_ADD(bytes_written_back, b->bytes);
   for (size_t i = 0; i < b->n; i++) free(b->ios[i].buf);

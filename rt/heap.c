@@ -239,7 +239,7 @@ void far_heap_flush_frees(void) {
   atomic_store(&queued, 0);
   pthread_mutex_unlock(&pending_lock);
   for (size_t i = 0; i < n; i++) {
-    int st = far_net_free(far_rt.net, batch[i].cls, batch[i].start, batch[i].count);
+    int st = far_net_free(far_server(), batch[i].cls, batch[i].start, batch[i].count);
     if (st != FAR_OK) far_net_fail("free", st);
     release_ids(batch[i].cls, batch[i].start, batch[i].count);
   }

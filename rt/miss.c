@@ -44,7 +44,7 @@ static char *fetch(unsigned cls, uint64_t id, uint64_t dirty, int kind) {
   atomic_fetch_add(&r->inflight, 1);
   far_entry_set(cls, id, FAR_E_FETCHING);
   far_entry_unlock(cls, id);
-  int st = far_net_read(far_rt.net, cls, id, p);
+  int st = far_net_read(far_server(), cls, id, p);
   if (st != FAR_OK) far_net_fail("read", st);
   FAR_STAT_INC(miss);
   FAR_STAT_ADD(bytes_fetched, (size_t)1 << cls);

@@ -26,10 +26,10 @@ int far_offload(const char *name, const void *args, size_t args_len, const struc
                 size_t ninputs, const struct far_range *outputs, size_t noutputs, void **result,
                 size_t *result_len) {
   far_init();
-  if (!result || !result_len || far_net_server_count(far_rt.net) != 1) return FAR_EINVAL;
+  if (!result || !result_len || far_net_server_count(far_server()) != 1) return FAR_EINVAL;
   far_flush_ranges(inputs, ninputs);
   mark_all_remote(outputs, noutputs);
-  int st = far_net_offload(far_rt.net, name, args, args_len, result, result_len);
+  int st = far_net_offload(far_server(), name, args, args_len, result, result_len);
   mark_all_remote(outputs, noutputs);
   if (st == FAR_OK) FAR_STAT_INC(offload_calls);
   return st;

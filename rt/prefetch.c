@@ -84,7 +84,7 @@ static void batch_send(struct batch *b) {
     return;
   }
   FAR_STAT_ADD(prefetch_issued, b->n);
-  int st = far_net_readv(far_rt.net, b->ios, b->n, &b->ticket, landed, b);
+  int st = far_net_readv(far_server(), b->ios, b->n, &b->ticket, landed, b);
   if (st != FAR_OK) far_net_fail("prefetch", st);
 }
 

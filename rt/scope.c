@@ -30,7 +30,10 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static bool have_membarrier;
 static char *ipi_page;
 
-void far_scope_init(void) {
+/* Registering for membarrier waits for an RCU grace period: 10-13 ms here, most of the start-up of
+ * a small program. Only the evacuator's first epoch advance needs it, so that is when it happens
+ * (a program that never evacuates never pays it). */
+static void register_membarrier(void) {
   have_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
   if (have_membarrier) return;
   ipi_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -38,6 +41,8 @@ void far_scope_init(void) {
 }
 
 static void fence_all_threads(void) {
+  static pthread_once_t registered = PTHREAD_ONCE_INIT;
+  pthread_once(&registered, register_membarrier);
   if (have_membarrier) {
     syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     return;

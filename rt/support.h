@@ -51,6 +51,10 @@ int far_config_server(const char *servers, unsigned i, char *host, size_t hostle
  * runs with --log-level warn; FAR_TOKEN_FILE, when set, is passed on as --token-file.
  * Failure: "farmem: cannot start the embedded memory server: ..." and exit(2). Call at most once. */
 void far_embedded_start(char *servers, size_t len);
+/* The same, started by the runtime when it first needs the server, on any thread: a failure prints
+ * the same line, stops farmemd if it runs and ends the process at once (_exit(2)), since exit()'s
+ * handlers could wait for the very thread that is starting it. */
+void far_embedded_start_late(char *servers, size_t len);
 /* The embedded server's pid, or 0 when none is running (diagnostics and tests). */
 pid_t far_embedded_pid(void);
 

@@ -1,6 +1,7 @@
 /* Test probe with the whole runtime (libfarrt) and the embedded farmemd: writes and reads back a
- * far array through barriers and prints its sum; with argv[1] = "raw" it then reads an element
- * without a barrier, which the safety net must report. */
+ * far array through barriers, writes it back (which starts the embedded farmemd, lazily) and prints
+ * its sum; with argv[1] = "raw" it then reads an element without a barrier, which the safety net
+ * must report; with "local" it skips the write-back. */
 #include <far/rt.h>
 
 #include <stdio.h>
@@ -16,6 +17,8 @@ int main(int argc, char **argv) {
   for (long i = 0; i < N; i++)
     *(long *)far_write(&p[i], sizeof *p, 0) = i;
   far_scope_exit();
+  if (argc < 2 || strcmp(argv[1], "local")) /* "local": never needs the server, so never starts it */
+    far_flush_range(p, N * sizeof *p); /* the embedded farmemd starts here: the first use of it */
   long sum = 0;
   far_scope_enter(0);
   for (long i = 0; i < N; i++)
