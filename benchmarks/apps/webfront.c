@@ -14,7 +14,10 @@
  *     (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP, WF_THREADS; defaults 1 Mi keys, 256 Ki
  *     elements (2 GiB), 100,000 timed requests after 50,000 warm-up requests, 1 thread; threads
  *     split the requests, and the digest does not depend on how)
- *   webfront ... --no-overlap    does not prefetch a request's page while answering the previous one
+ *   webfront ... --batch B       takes B requests (1-8, default 2; WF_BATCH) at a time: their GETs
+ *                                go out as one get_many
+ *   webfront ... --no-overlap    answers each batch at once (or WF_NO_OVERLAP set) instead of
+ *                                making the next batch's GETs and prefetching its pages first
  *   webfront ... --working-set   prints the working set in bytes (array + entries) and exits
  * Prints result lines, "time" lines (requests/s in "time rps=") and "checksum=<hex>", identical in
  * every build. */
@@ -44,7 +47,8 @@ struct site {
   pages *array;
   uint64_t keys, elements; /* keys: a power of two */
   struct app_zipf zipf;
-  int overlap; /* prefetch each request's page while the previous one is answered */
+  unsigned batch; /* requests whose GETs go out together (--batch) */
+  int overlap;    /* a batch's pages are prefetched while the previous batch is answered */
 };
 
 /* One serving thread: its share of the requests and its own buffers and cipher context. */
@@ -118,25 +122,31 @@ struct pending {
   uint64_t q, digest, page;
 };
 
-/* The first half of request q: 32 GETs, whose first value names the page. The GETs go out as one
- * get_many (a page's front end knows its keys at once), so the entries that are not local are
- * fetched together. With `overlap`, the page is prefetched, to arrive while the previous request's
- * response is computed. */
-static struct pending lookup(struct server *w, uint64_t q) {
+/* Requests a thread takes from its queue at once (--batch): their GETs go out as one get_many. */
+#define MAX_BATCH 8u
+
+/* The first half of requests q .. q + n - 1 (n <= MAX_BATCH): 32 GETs each, whose first value
+ * names the request's page. All the GETs go out as one get_many (a front end knows its queued
+ * requests' keys at once), so the entries that are not local are fetched together. With
+ * `overlap`, the pages are prefetched, to arrive while the previous requests are answered. */
+static void lookup(struct server *w, uint64_t q, unsigned n, struct pending *p) {
   struct site *s = w->s;
-  struct app_rng r = app_rng_at(SEED + 1, q);
-  uint64_t keys[GETS], v[GETS];
-  struct pending p = {q, q, 0};
-  for (unsigned g = 0; g < GETS; g++)
-    keys[g] = key_of_rank(s, app_zipf_draw(&s->zipf, &r));
-  if (kv_get_many(s->table, keys, GETS, v, NULL) != GETS)
+  uint64_t keys[MAX_BATCH * GETS], v[MAX_BATCH * GETS];
+  for (unsigned i = 0; i < n; i++) {
+    struct app_rng r = app_rng_at(SEED + 1, q + i);
+    for (unsigned g = 0; g < GETS; g++)
+      keys[i * GETS + g] = key_of_rank(s, app_zipf_draw(&s->zipf, &r));
+  }
+  if (kv_get_many(s->table, keys, n * GETS, v, NULL) != n * GETS)
     app_die("webfront: missing key");
-  for (unsigned g = 0; g < GETS; g++)
-    p.digest = app_mix(p.digest ^ v[g]);
-  p.page = v[0] & 0xffffffffu;
-  if (s->overlap)
-    pages_prefetch(s->array, p.page, 1);
-  return p;
+  for (unsigned i = 0; i < n; i++) {
+    p[i].q = p[i].digest = q + i;
+    for (unsigned g = 0; g < GETS; g++)
+      p[i].digest = app_mix(p[i].digest ^ v[i * GETS + g]);
+    p[i].page = v[i * GETS] & 0xffffffffu;
+    if (s->overlap)
+      pages_prefetch(s->array, p[i].page, 1);
+  }
 }
 
 /* The second half: the page encrypted and compressed. The page is encrypted straight from its
@@ -159,25 +169,38 @@ static uint64_t respond(struct server *w, const struct pending *p) {
   return app_mix(p->q ^ p->digest ^ fold64(w->packed, packed) ^ ((uint64_t)packed << 40));
 }
 
-/* A thread's requests [from, from + n), two at a time: request q's GETs are made (and its page
- * prefetched) before request q - 1 is answered, as a server with a request queue would. Digests
- * are combined by XOR, so the result does not depend on how requests are split between threads or
- * interleaved. When `timed`, the first thread prints every 4096 requests the rate that would hold
- * if the rest took no time ("time rps_bound="): the sweep's figure for a run it had to stop. */
+/* Answers requests p[0..n), folding their digests into the thread's. */
+static void answer(struct server *w, const struct pending *p, unsigned n) {
+  for (unsigned i = 0; i < n; i++)
+    w->acc ^= respond(w, &p[i]);
+}
+
+/* A thread's requests [from, from + n), `batch` at a time: with overlap, the GETs of the next
+ * batch are made (and its pages prefetched) before the previous batch is answered, as a server with
+ * a request queue would; without, each batch is answered at once. Digests are combined by XOR, so
+ * the result does not depend on how requests are split between threads, batched or interleaved.
+ * When `timed`, the first thread prints about every 4096 requests the rate that would hold if the
+ * rest took no time ("time rps_bound="): the sweep's figure for a run it had to stop. */
 static void *serve_range(void *arg) {
   struct server *w = (struct server *)arg;
+  unsigned batch = w->s->batch, held = 0;
+  struct pending prev[MAX_BATCH], cur[MAX_BATCH];
   double start = app_now();
-  struct pending prev = {0};
-  for (uint64_t q = w->from; q < w->from + w->n; q++) {
-    struct pending cur = lookup(w, q);
-    if (q > w->from)
-      w->acc ^= respond(w, &prev);
-    prev = cur;
-    if (w->timed && (q - w->from) % 4096 == 4095)
+  for (uint64_t q = w->from, end = w->from + w->n; q < end;) {
+    unsigned n = end - q < batch ? (unsigned)(end - q) : batch;
+    lookup(w, q, n, cur);
+    if (w->s->overlap) {
+      answer(w, prev, held);
+      memcpy(prev, cur, n * sizeof *cur);
+      held = n;
+    } else {
+      answer(w, cur, n);
+    }
+    if (w->timed && (q - w->from) / 4096 != (q + n - w->from) / 4096)
       printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - start));
+    q += n;
   }
-  if (w->n)
-    w->acc ^= respond(w, &prev);
+  answer(w, prev, held);
   return NULL;
 }
 
@@ -233,7 +256,12 @@ int main(int argc, char **argv) {
   uint64_t requests = app_option(argc, argv, "--requests", "WF_REQUESTS", 100000);
   uint64_t warmup = app_option(argc, argv, "--warmup", "WF_WARMUP", 50000);
   unsigned threads = (unsigned)app_option(argc, argv, "--threads", "WF_THREADS", 1);
-  s.overlap = !app_flag(argc, argv, "--no-overlap");
+  s.batch = (unsigned)app_option(argc, argv, "--batch", "WF_BATCH", 2);
+  s.overlap = !app_flag(argc, argv, "--no-overlap") && !getenv("WF_NO_OVERLAP");
+  if (s.batch > MAX_BATCH) {
+    fprintf(stderr, "webfront: --batch takes 1 to %u requests, got %u\n", MAX_BATCH, s.batch);
+    return 2;
+  }
   for (s.keys = 1; s.keys < keys; s.keys *= 2)
     ;
   size_t ws = s.elements * ELEM + s.keys * 2 * sizeof(uint64_t);
