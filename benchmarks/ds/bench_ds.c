@@ -11,7 +11,7 @@
  *                              Zipf(0.9) over MIB MiB of entries, after a warm-up: OPS single gets,
  *                              then OPS gets in get_many batches of B keys (default 32: a web
  *                              frontend's request), then OPS gets in batches of B with D batches
- *                              in flight (default 4; get_many_start / get_many_finish); prints
+ *                              in flight (default 8; get_many_start / get_many_finish); prints
  *                              "seconds=<batched> single=<single> pipelined=<pipelined>"
  *   bench_ds offload MIB REPS  a sum over a MIB MiB vector of doubles, computed locally through the
  *                              cache (fetching what is remote) and offloaded to farmemd, REPS times
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define ZIPF_BATCH_MAX 256
@@ -277,18 +278,37 @@ static int offload_run(size_t bytes, int reps) {
   return 0;
 }
 
-/* The runtime's counters before a timed part, and what it prints about the part afterwards: the
- * share of keys whose entry was not local (fetched on demand or prefetched), and per batch the
- * demand misses (each a synchronous round trip of its own) and prefetch requests (sent together). */
-static struct far_stats_counters zipf_report(const char *what, struct far_stats_counters c0,
-                                             size_t ops, size_t batch, double t) {
-  struct far_stats_counters c = far_stats().c;
-  double miss = (double)(c.miss - c0.miss), pre = (double)(c.prefetch_issued - c0.prefetch_issued);
+/* CPU seconds this process (every thread: the getters, the runtime's receive and evacuator threads)
+ * has used so far. Under load a part's wall time includes waiting for the CPU; its CPU time does
+ * not. */
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+/* The runtime's counters and the CPU time before a timed part. */
+struct zipf_mark {
+  struct far_stats_counters c;
+  double cpu;
+};
+
+static struct zipf_mark zipf_mark_now(void) { return (struct zipf_mark){far_stats().c, cpu_seconds()}; }
+
+/* What a timed part did since mark m0 (returns the mark for the next part): the share of keys whose
+ * entry was not local (fetched on demand or prefetched), and per batch the demand misses (each a
+ * synchronous round trip of its own), the prefetched entries (sent together), the wall time and
+ * this process's CPU time. */
+static struct zipf_mark zipf_report(const char *what, struct zipf_mark m0, size_t ops, size_t batch,
+                                    double t) {
+  struct zipf_mark m = zipf_mark_now();
+  double miss = (double)(m.c.miss - m0.c.miss), pre = (double)(m.c.prefetch_issued - m0.c.prefetch_issued);
   double batches = (double)((ops + batch - 1) / batch);
   fprintf(stderr, "zipf %s: %zu gets, %.1f%% not local; per batch of %zu: %.2f demand misses, "
-                  "%.2f prefetched, %.1f us\n", what, ops, 100.0 * (miss + pre) / (double)ops, batch,
-          miss / batches, pre / batches, t / batches * 1e6);
-  return c;
+                  "%.2f prefetched, %.1f us (%.1f us CPU)\n", what, ops, 100.0 * (miss + pre) / (double)ops,
+          batch, miss / batches, pre / batches, t / batches * 1e6, (m.cpu - m0.cpu) / batches * 1e6);
+  return m;
 }
 
 /* Where a batch's time goes: the same batches again, each first issuing its prefetches as get_many
@@ -353,7 +373,7 @@ static int zipf_run(size_t bytes, size_t ops, unsigned threads, size_t batch, si
   uint64_t *k = zipf_keys(keys, 0.9, 4 * ops, 88172645463325252ull);
   timed_gets(h, w, warm, threads, batch, 1);
   zipf_residency(h, keys, "after warm-up");
-  struct far_stats_counters c = far_stats().c;
+  struct zipf_mark c = zipf_mark_now();
   double single = timed_gets(h, k, ops, threads, 1, 1);
   c = zipf_report("single", c, ops, 1, single);
   double batched = timed_gets(h, k + ops, ops, threads, batch, 1);
@@ -420,7 +440,7 @@ int main(int argc, char **argv) {
   }
   if (argc >= 4 && !strcmp(argv[1], "zipf")) {
     unsigned threads = argc >= 5 ? (unsigned)atoi(argv[4]) : 1;
-    long batch = argc >= 6 ? atol(argv[5]) : 32, depth = argc >= 7 ? atol(argv[6]) : 4;
+    long batch = argc >= 6 ? atol(argv[5]) : 32, depth = argc >= 7 ? atol(argv[6]) : 8;
     if (threads < 1 || threads > 64 || batch < 2 || batch > ZIPF_BATCH_MAX || depth < 1 ||
         depth > ZIPF_DEPTH_MAX || (depth > 1 && batch > FARDS_HT_BATCH))
       return usage();
