@@ -16,7 +16,11 @@
 #include "dispatch.h"
 
 #define OUT_LIMIT (4u << 20)
-#define OUT_KEEP (256u << 10) /* output buffer capacity kept once drained */
+/* Output buffer capacity kept once drained: a streaming client asks for up to OUT_LIMIT of readv
+ * replies at a time, and a buffer given back after each send is regrown (a realloc copy per
+ * doubling) and its fresh pages faulted in again for every batch, which cost farmemd more CPU
+ * than copying the data itself. */
+#define OUT_KEEP (2 * OUT_LIMIT)
 #define DRAIN_WAIT_MS 1000
 
 static void describe_peer(const struct sockaddr *addr, char *out, size_t len) {

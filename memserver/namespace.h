@@ -5,6 +5,7 @@
 #define FARMEMD_NAMESPACE_H
 
 #include <pthread.h>
+#include <sys/uio.h>
 #include <stdint.h>
 #include "far/wire_codec.h"
 #include "store.h"
@@ -30,16 +31,24 @@ int ns_read(ns *n, far_wbuf *out, uint64_t rid, unsigned cls, uint64_t obj);
 /* Appends the READV reply for the validated request. */
 int ns_readv(ns *n, far_wbuf *out, const far_wire_req *req);
 
-/* Scratch for ns_write, one per thread: room for FAR_WIRE_MAX_BATCH elements. */
-typedef struct ns_write_scratch {
+/* Scratch for ns_write and ns_readv_send, one per thread: room for FAR_WIRE_MAX_BATCH elements. */
+typedef struct ns_scratch {
   far_wire_item *items;
   store_obj **fresh;
-} ns_write_scratch;
-int ns_write_scratch_init(ns_write_scratch *s);
-void ns_write_scratch_free(ns_write_scratch *s);
+  far_wbuf heads;     /* ns_readv_send: the reply without the objects' data */
+  struct iovec *iov;  /* ... and its pieces, headers and data alternating */
+} ns_scratch;
+int ns_scratch_init(ns_scratch *s);
+void ns_scratch_free(ns_scratch *s);
+
+/* Sends the READV reply on the non-blocking socket fd straight from the stored objects: one
+ * sendmsg under the lock, so no write or free changes them while the kernel copies them. *sent:
+ * the bytes the socket took. When that is not the whole reply, the whole reply is also appended to
+ * out, of which the caller has already sent *sent bytes. 0, or -1 when out of memory. */
+int ns_readv_send(ns *n, int fd, far_wbuf *out, size_t *sent, const far_wire_req *req, ns_scratch *s);
 
 /* Stores n items all-or-nothing; returns FAR_OK or FAR_ENOSPC. */
-int ns_write(ns *n, const far_wire_item *items, size_t count, ns_write_scratch *s);
+int ns_write(ns *n, const far_wire_item *items, size_t count, ns_scratch *s);
 void ns_free(ns *n, unsigned cls, uint64_t obj, uint64_t count);
 void ns_usage(ns *n, uint64_t *objects, uint64_t *charged, unsigned *conns);
 

@@ -184,7 +184,7 @@ static int start_workers(server *srv) {
     worker *w = &srv->workers[i];
     w->srv = srv;
     w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (w->epoll_fd < 0 || ns_write_scratch_init(&w->scratch) != 0)
+    if (w->epoll_fd < 0 || ns_scratch_init(&w->scratch) != 0)
       return -1;
     watch(w->epoll_fd, srv->listen_fd, EPOLLIN | EPOLLEXCLUSIVE, &srv->listen_fd);
     watch(w->epoll_fd, srv->stop_fd, EPOLLIN, &srv->stop_fd);
@@ -232,7 +232,7 @@ int server_run(const config *cfg) {
   for (unsigned i = 0; i < cfg->threads; i++) {
     pthread_join(srv.workers[i].thread, NULL);
     close(srv.workers[i].epoll_fd);
-    ns_write_scratch_free(&srv.workers[i].scratch);
+    ns_scratch_free(&srv.workers[i].scratch);
   }
   free(srv.workers);
   close(srv.stop_fd);

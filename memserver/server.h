@@ -16,7 +16,7 @@ typedef struct worker {
   pthread_t thread;
   struct conn *conns; /* this worker's connections */
   struct conn *hot;   /* the one that last brought requests: read directly while spinning */
-  ns_write_scratch scratch;
+  ns_scratch scratch;
   _Atomic uint64_t requests;
 } worker;
 

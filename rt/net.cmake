@@ -4,6 +4,7 @@ add_library(farnet STATIC
   ${CMAKE_CURRENT_LIST_DIR}/net_open.c
   ${CMAKE_CURRENT_LIST_DIR}/net_send.c
   ${CMAKE_CURRENT_LIST_DIR}/net_recv.c
+  ${CMAKE_CURRENT_LIST_DIR}/net_direct.c
   ${CMAKE_CURRENT_LIST_DIR}/net_wait.c
   ${CMAKE_CURRENT_LIST_DIR}/net_spin.c
   ${CMAKE_CURRENT_LIST_DIR}/net_poller.c

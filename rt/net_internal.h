@@ -29,6 +29,9 @@
 #define NET_MAX_SERVERS 64u
 #define NET_DEFAULT_SPIN_US 100u
 #define NET_CHUNK_BYTES (256u << 10) /* object bytes per readv/writev frame, so replies pipeline */
+/* Send buffer capacity kept once sent: the evacuator queues several writev frames at a time, and a
+ * buffer regrown for every batch costs a realloc copy per doubling and fresh pages to fault in. */
+#define NET_SEND_KEEP (NET_CHUNK_BYTES * 8)
 #define NET_TIMEOUT_MS 10000         /* connect, hello, and the final drain of far_net_close */
 
 typedef struct net_conn net_conn;
@@ -53,6 +56,24 @@ typedef struct net_req {
   size_t result_len;
 } net_req;
 
+/* A READV reply frame at least this large is received straight into its objects' buffers. */
+#define NET_DIRECT_MIN (32u << 10)
+/* An ordinary recv after a large frame takes at most this much (the start of the next frame). */
+#define NET_DIRECT_PEEK 256u
+
+/* A large READV reply being received straight into its objects' buffers (net_direct.c). */
+typedef struct net_direct {
+  net_req *req;       /* its request, taken out of its slot but still counted in inflight; NULL: none */
+  uint64_t left;      /* bytes of the frame body still to come */
+  uint32_t item;      /* the element being received */
+  uint32_t len, got;  /* its data length and the bytes of it received (once its header is in) */
+  uint8_t in_data;    /* its header is in */
+  uint8_t head_len;   /* bytes of its header received so far */
+  uint8_t head[8];
+  uint8_t tail[8];    /* the next element's header, read with the end of the current one */
+  uint8_t big;        /* the last frame seen was large: read the next one's start with a short recv */
+} net_direct;
+
 typedef struct net_server {
   char name[300]; /* "host:port" as given, for messages */
   net_conn *conns;
@@ -76,6 +97,7 @@ struct net_conn {
   /* receive side, under rx_busy */
   atomic_int rx_busy;
   far_frame_reader in;
+  net_direct dx;
   /* requests registered and not yet completed */
   atomic_int inflight;
   /* waiters asleep in poll() on this connection's socket (net_wait.c) */
@@ -125,6 +147,23 @@ void net_ticket_begin(far_ticket *t, far_done_fn done, void *arg);
 void net_ticket_end(far_ticket *t);
 int net_try_rx(net_conn *c);
 void net_release_rx(net_conn *c);
+/* Takes the request with id rid out of its slot. readv_n == 0: any request, no longer counted in
+ * inflight; readv_n > 0: only a READV of readv_n elements, left counted (net_direct.c completes it).
+ * NULL when there is no such request. */
+net_req *net_claim(net_conn *c, uint64_t rid, uint32_t readv_n);
+/* Element i of a request. */
+static inline far_io *net_req_io(const net_req *r, uint32_t i) { return &r->ios[r->idx ? r->idx[i] : i]; }
+
+/* net_direct.c. Caller holds c->rx_busy. */
+/* After a recv left a partial frame in c->in: when it is a large READV reply, takes it over (its
+ * request claimed, the buffered bytes delivered). 0 (taken over or not), -1 when the connection failed. */
+int net_direct_begin(net_conn *c);
+/* Receives more of the reply being taken over, straight into the objects' buffers; the same
+ * results as net_read_once. */
+int net_direct_read(net_conn *c);
+/* How many bytes the next ordinary recv may take: after a large frame only the start of the next
+ * one, so that a large reply does not land in the frame reader before it can be taken over. */
+size_t net_direct_recv_cap(const net_conn *c, size_t room);
 
 /* net_wait.c */
 /* Waits until pred(arg) holds: polls every busy connection for the spin budget, then sleeps on

@@ -1,6 +1,8 @@
 /* The receive side of a connection: read what the socket has, split it into frames, match each
  * reply to its request by id and complete the request (copy data into the caller's buffers, set
- * statuses, count the ticket down). Only the holder of the connection's rx_busy try-lock reads. */
+ * statuses, count the ticket down). Large readv replies are handed to net_direct.c, which receives
+ * their data straight into the objects' buffers. Only the holder of the connection's rx_busy
+ * try-lock reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +40,9 @@ void net_ticket_end(far_ticket *t) {
   if (prev == 1) net_wake(&t->state);
 }
 
-static far_io *element(const net_req *r, uint32_t i) { return &r->ios[r->idx ? r->idx[i] : i]; }
 
 void net_req_complete(net_req *req, int status) {
-  for (uint32_t i = 0; i < req->n; i++) element(req, i)->status = status;
+  for (uint32_t i = 0; i < req->n; i++) net_req_io(req, i)->status = status;
   far_ticket *t = req->ticket;
   ticket_fail(t, status);
   if (req->owned) free(req);
@@ -62,7 +63,7 @@ static int deliver_readv(net_req *r, far_wire_list items) {
   if (items.left != r->n) return -1;
   far_wire_item it;
   for (uint32_t i = 0; far_wire_list_next(&items, &it); i++)
-    if (deliver(element(r, i), it.data, it.len) != 0) return -1;
+    if (deliver(net_req_io(r, i), it.data, it.len) != 0) return -1;
   return 0;
 }
 
@@ -100,15 +101,14 @@ static int apply(net_req *r, const far_wire_rep *rep) {
   return 0;
 }
 
-/* Takes the request a reply answers out of its slot. NULL when no request has that id. */
-static net_req *claim(net_conn *c, uint64_t rid) {
+net_req *net_claim(net_conn *c, uint64_t rid, uint32_t readv_n) {
   uint32_t slot = (uint32_t)(rid & (NET_SLOTS - 1));
   pthread_mutex_lock(&c->lock);
   net_req *r = c->slots[slot];
-  if (r && r->rid == rid) {
+  if (r && r->rid == rid && (!readv_n || (r->op == FAR_OP_READV && r->n == readv_n))) {
     c->slots[slot] = NULL;
     c->free_slots[c->nfree++] = slot;
-    atomic_fetch_sub(&c->inflight, 1);
+    if (!readv_n) atomic_fetch_sub(&c->inflight, 1);
   } else {
     r = NULL;
   }
@@ -124,7 +124,7 @@ static int dispatch(net_conn *c, const uint8_t *body, uint32_t len) {
     net_conn_fail(c, FAR_EPROTO, why);
     return -1;
   }
-  net_req *r = claim(c, rep.rid);
+  net_req *r = net_claim(c, rep.rid, 0);
   if (!r || r->op != rep.op) {
     if (r) net_req_complete(r, FAR_EPROTO);
     net_conn_fail(c, FAR_EPROTO, "reply to a request that is not in flight");
@@ -144,20 +144,23 @@ static int dispatch_frames(net_conn *c) {
   uint32_t len;
   const char *why;
   int k;
-  while ((k = far_frame_reader_next(&c->in, &body, &len, &why)) == 1)
+  while ((k = far_frame_reader_next(&c->in, &body, &len, &why)) == 1) {
+    c->dx.big = len >= NET_DIRECT_MIN;
     if (dispatch(c, body, len) != 0) return -1;
+  }
   if (k < 0) net_conn_fail(c, FAR_EPROTO, why);
-  return k;
+  return k < 0 ? k : net_direct_begin(c);
 }
 
 int net_read_once(net_conn *c) {
+  if (c->dx.req) return net_direct_read(c);
   size_t room;
   uint8_t *p = far_frame_reader_space(&c->in, &room);
   if (!p) {
     net_conn_fail(c, FAR_ENET, "out of memory for a reply");
     return -1;
   }
-  ssize_t n = recv(c->fd, p, room, MSG_DONTWAIT);
+  ssize_t n = recv(c->fd, p, net_direct_recv_cap(c, room), MSG_DONTWAIT);
   if (n > 0) {
     far_frame_reader_commit(&c->in, (size_t)n);
     return dispatch_frames(c) < 0 ? -1 : 1;

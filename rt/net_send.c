@@ -98,7 +98,7 @@ static void flush(net_conn *c) {
     pthread_mutex_unlock(&c->lock);
     int r = send_all(c, c->sending.data, c->sending.len);
     far_wbuf_reset(&c->sending);
-    far_wbuf_trim(&c->sending, NET_CHUNK_BYTES * 2);
+    far_wbuf_trim(&c->sending, NET_SEND_KEEP);
     pthread_mutex_lock(&c->lock);
     if (r < 0) break;
   }

@@ -72,9 +72,11 @@ void far_wire_open(far_wbuf *b, msgpack_packer *pk) {
   msgpack_packer_init(pk, b, far_wbuf_append);
 }
 
-int far_wire_end(far_wbuf *b) {
+int far_wire_end(far_wbuf *b) { return far_wire_end_with(b, 0); }
+
+int far_wire_end_with(far_wbuf *b, size_t external) {
   int rc = 0;
-  size_t body = b->len - b->frame - 4;
+  size_t body = b->len - b->frame - 4 + external;
   if (b->failed)
     rc = FAR_WIRE_ENOMEM;
   else if (body > FAR_WIRE_MAX_FRAME)

@@ -95,3 +95,39 @@ int far_wire_decode_reply(const uint8_t *body, size_t len, far_wire_rep *rep, co
     FAIL("trailing bytes after the reply");
   return 0;
 }
+
+/* Longest [READV, rid, OK, [n: fixarray, op, uint64 id, status, array32 header. */
+#define READV_HEAD_MAX (1 + 1 + 9 + 1 + 5)
+
+int far_wire_readv_head(const uint8_t *body, size_t avail, uint64_t *rid, uint32_t *n, size_t *used) {
+  far_mp m = {body, body + avail};
+  uint32_t fields;
+  uint64_t op, status;
+  if (far_mp_array(&m, &fields) != 0 || far_mp_uint(&m, &op) != 0 || far_mp_uint(&m, rid) != 0 ||
+      far_mp_uint(&m, &status) != 0 || far_mp_array(&m, n) != 0)
+    return avail < READV_HEAD_MAX ? 0 : -1;
+  if (fields != 4 || op != FAR_OP_READV || status != FAR_OK || *n > FAR_WIRE_MAX_BATCH)
+    return -1;
+  *used = (size_t)(m.p - body);
+  return 1;
+}
+
+int far_wire_data_head(const uint8_t *p, size_t avail, uint32_t *len, size_t *used) {
+  if (avail == 0)
+    return 0;
+  size_t need = p[0] == 0xc4 ? 2 : p[0] == 0xc5 ? 3 : p[0] == 0xc6 ? 5 : 0;
+  if (need == 0)
+    return -1;
+  if (avail < need)
+    return 0;
+  uint32_t v = 0;
+  for (size_t i = 1; i < need; i++)
+    v = v << 8 | p[i];
+  if (v > (1u << FAR_WIRE_CLASS_MAX))
+    return -1;
+  *len = v;
+  *used = need;
+  return 1;
+}
+
+size_t far_wire_data_head_size(uint32_t len) { return len < 256 ? 2 : len < 65536 ? 3 : 5; }

@@ -1,14 +1,17 @@
 /* The incremental frame reader: bytes arrive in arbitrary pieces from a non-blocking socket and
  * leave as complete frame bodies. Memory follows what the peer actually sent: the buffer starts at
  * READER_INITIAL bytes, doubles only when full and only up to the current frame's size, never
- * exceeds one maximal frame, and returns to READER_INITIAL once drained. A bad length prefix is
- * rejected as soon as its 4 bytes are in. */
+ * exceeds one maximal frame, and once drained returns to READER_INITIAL if it grew beyond
+ * READER_KEEP. Keeping up to READER_KEEP matters for streaming: batches of 256 KiB frames would
+ * otherwise regrow the buffer (a realloc copy per doubling, fresh pages to fault in) for every
+ * frame. A bad length prefix is rejected as soon as its 4 bytes are in. */
 #include <stdlib.h>
 #include <string.h>
 #include "far/wire_codec.h"
 
 #define READER_INITIAL (64u << 10)
 #define READER_MAX ((size_t)4 + FAR_WIRE_MAX_FRAME)
+#define READER_KEEP (1u << 20)
 
 void far_frame_reader_init(far_frame_reader *r) { memset(r, 0, sizeof *r); }
 
@@ -44,7 +47,7 @@ uint8_t *far_frame_reader_space(far_frame_reader *r, size_t *room) {
   *room = 0;
   if (r->start == r->end) {
     r->start = r->end = 0;
-    if (r->cap > READER_INITIAL)
+    if (r->cap > READER_KEEP)
       far_frame_reader_free(r);
   }
   if (r->cap == 0 && resize(r, READER_INITIAL) != 0)
@@ -67,6 +70,16 @@ uint8_t *far_frame_reader_space(far_frame_reader *r, size_t *room) {
 }
 
 void far_frame_reader_commit(far_frame_reader *r, size_t n) { r->end += n; }
+
+const uint8_t *far_frame_reader_peek(const far_frame_reader *r, size_t *avail) {
+  *avail = far_frame_reader_pending(r);
+  return r->buf + r->start;
+}
+
+void far_frame_reader_skip(far_frame_reader *r, size_t n) {
+  size_t pending = far_frame_reader_pending(r);
+  r->start += n < pending ? n : pending;
+}
 
 size_t far_frame_reader_feed(far_frame_reader *r, const void *data, size_t n) {
   size_t room;

@@ -39,11 +39,15 @@ void far_wire_begin_readv_reply(far_wbuf *b, uint64_t rid, uint32_t n) {
   msgpack_pack_array(&pk, n);
 }
 
-void far_wire_add_data(far_wbuf *b, const void *data, uint32_t len) {
+void far_wire_add_data_head(far_wbuf *b, uint32_t len) {
   msgpack_packer pk;
   msgpack_packer_init(&pk, b, far_wbuf_append);
   msgpack_pack_bin(&pk, len);
-  msgpack_pack_bin_body(&pk, data, len);
+}
+
+void far_wire_add_data(far_wbuf *b, const void *data, uint32_t len) {
+  far_wire_add_data_head(b, len);
+  far_wbuf_append(b, data, len);
 }
 
 void far_wire_begin_stats_reply(far_wbuf *b, uint64_t rid, uint32_t n) {

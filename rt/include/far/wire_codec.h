@@ -54,6 +54,9 @@ void far_wbuf_trim(far_wbuf *b, size_t keep);
 
 /* Closes the frame opened by a far_wire_begin_* call. Returns 0, FAR_WIRE_ENOMEM or FAR_WIRE_ETOOBIG. */
 int far_wire_end(far_wbuf *b);
+/* The same for a frame whose body also has `external` bytes that the caller sends itself (the
+ * data of elements added with far_wire_add_data_head). */
+int far_wire_end_with(far_wbuf *b, size_t external);
 
 /* ---------------------------------------------------------------- requests (client side) */
 
@@ -84,6 +87,10 @@ int far_wire_put_data_reply(far_wbuf *b, unsigned op, uint64_t rid, const void *
 /* [READV, rid, OK, [data...]]: add exactly n data elements, then far_wire_end. */
 void far_wire_begin_readv_reply(far_wbuf *b, uint64_t rid, uint32_t n);
 void far_wire_add_data(far_wbuf *b, const void *data, uint32_t len);
+/* Only the header of an element of len bytes: the caller sends its data right after the buffer's
+ * bytes so far (farmemd sends stored objects with sendmsg instead of copying them), and closes
+ * the frame with far_wire_end_with. */
+void far_wire_add_data_head(far_wbuf *b, uint32_t len);
 /* [STATS, rid, OK, {name: value...}]: add exactly n pairs, then far_wire_end. */
 void far_wire_begin_stats_reply(far_wbuf *b, uint64_t rid, uint32_t n);
 void far_wire_add_stat(far_wbuf *b, const char *name, uint64_t value);
@@ -111,6 +118,10 @@ size_t far_frame_reader_feed(far_frame_reader *r, const void *data, size_t n);
 int far_frame_reader_next(far_frame_reader *r, const uint8_t **body, uint32_t *len, const char **why);
 /* Bytes received but not yet returned as frames (a partial frame when nonzero after next() == 0). */
 size_t far_frame_reader_pending(const far_frame_reader *r);
+/* For a receiver that takes over a partial frame (the client's direct receive of a large readv
+ * reply): the bytes received and not yet returned, and consuming n of them (n <= *avail). */
+const uint8_t *far_frame_reader_peek(const far_frame_reader *r, size_t *avail);
+void far_frame_reader_skip(far_frame_reader *r, size_t n);
 
 /* ---------------------------------------------------------------- decoding */
 
@@ -173,5 +184,18 @@ typedef struct far_wire_rep {
 /* Validates a reply body completely. 0 on success; -1 with *why set otherwise. The client still
  * checks that the reply matches its request (op, and data length <= 2^cls). */
 int far_wire_decode_reply(const uint8_t *body, size_t len, far_wire_rep *rep, const char **why);
+
+/* Streaming a large READV reply (the client receives each element's data straight into the
+ * object's buffer instead of buffering the whole frame). The same checks as far_wire_decode_reply,
+ * piece by piece; the caller also checks that the elements end exactly at the end of the frame.
+ * far_wire_readv_head: the start [READV, rid, OK, [n... of a body (avail bytes of it): 1 with *rid,
+ * *n and *used (bytes it takes); 0 when more bytes are needed; -1 when the body does not start
+ * that way (decode it whole). */
+int far_wire_readv_head(const uint8_t *body, size_t avail, uint64_t *rid, uint32_t *n, size_t *used);
+/* The header of one element (a msgpack bin): 1 with *len and *used; 0 when more bytes are needed;
+ * -1 when it is not object data (a protocol error). */
+int far_wire_data_head(const uint8_t *p, size_t avail, uint32_t *len, size_t *used);
+/* Header bytes of an element of len bytes, as the encoder writes it. */
+size_t far_wire_data_head_size(uint32_t len);
 
 #endif
