@@ -17,10 +17,9 @@
  *     table is a large part of the working set (a third here), far larger than local memory at
  *     the shares swept, so which of its small entries stay local matters. (Until session 3: 1 Mi
  *     keys, 256 Ki elements, 100,000 requests after 50,000.)
- *   webfront ... --batch B       takes B requests (1-8, default 2; WF_BATCH) at a time: their GETs
- *                                go out as one get_many
- *   webfront ... --no-overlap    answers each batch at once (or WF_NO_OVERLAP set) instead of
- *                                making the next batch's GETs and prefetching its pages first
+ *   webfront ... --depth D       keeps D requests (1-16, default 4; WF_DEPTH) in flight per thread:
+ *                                their GETs' fetches overlap, and each page is prefetched while the
+ *                                previous request is answered; 1 serves one request at a time
  *   webfront ... --working-set   prints the working set in bytes (array + entries) and exits
  * Prints result lines, "time" lines (requests/s in "time rps=") and "checksum=<hex>", identical in
  * every build. */
@@ -50,8 +49,23 @@ struct site {
   pages *array;
   uint64_t keys, elements; /* keys: a power of two */
   struct app_zipf zipf;
-  unsigned batch; /* requests whose GETs go out together (--batch) */
-  int overlap;    /* a batch's pages are prefetched while the previous batch is answered */
+  unsigned depth; /* requests in flight per thread (--depth) */
+};
+
+/* A request between its GETs and its response: the digest of the values, and the page to serve. */
+struct pending {
+  uint64_t q, digest, page;
+};
+
+/* Most requests a thread keeps in flight (--depth). */
+#define MAX_DEPTH 16u
+
+/* One request in flight: its keys and its batched get (kv_get_many_start's state), then what
+ * kv_get_many_finish gave. */
+struct slot {
+  uint64_t keys[GETS];
+  kv_pending get;
+  struct pending r;
 };
 
 /* One serving thread: its share of the requests and its own buffers and cipher context. */
@@ -62,6 +76,7 @@ struct server {
   int timed; /* print progress ("time rps_bound=") */
   uint64_t total; /* requests of the whole phase, for that progress line */
   EVP_CIPHER_CTX *aes;
+  struct slot ring[MAX_DEPTH + 1]; /* requests in flight, request i in ring[i % (depth + 1)] */
   unsigned char cipher[ELEM];
   char *packed; /* snappy output */
   size_t packed_cap;
@@ -120,39 +135,31 @@ static uint64_t fold64(const void *p, size_t n) {
   return h;
 }
 
-/* A request between its GETs and its response: the digest of the values, and the page to serve. */
-struct pending {
-  uint64_t q, digest, page;
-};
-
-/* Requests a thread takes from its queue at once (--batch): their GETs go out as one get_many. */
-#define MAX_BATCH 8u
-
-/* The first half of requests q .. q + n - 1 (n <= MAX_BATCH): 32 GETs each, whose first value
- * names the request's page. All the GETs go out as one get_many (a front end knows its queued
- * requests' keys at once), so the entries that are not local are fetched together. With
- * `overlap`, the pages are prefetched, to arrive while the previous requests are answered. */
-static void lookup(struct server *w, uint64_t q, unsigned n, struct pending *p) {
+/* Request q's first step: its 32 Zipf keys, and their entries that are not local asked for in one
+ * request (kv_get_many_start); no waiting. */
+static void start(struct server *w, uint64_t q, struct slot *sl) {
   struct site *s = w->s;
-  uint64_t keys[MAX_BATCH * GETS], v[MAX_BATCH * GETS];
-  for (unsigned i = 0; i < n; i++) {
-    struct app_rng r = app_rng_at(SEED + 1, q + i);
-    for (unsigned g = 0; g < GETS; g++)
-      keys[i * GETS + g] = key_of_rank(s, app_zipf_draw(&s->zipf, &r));
-  }
-  if (kv_get_many(s->table, keys, n * GETS, v, NULL) != n * GETS)
-    app_die("webfront: missing key");
-  for (unsigned i = 0; i < n; i++) {
-    p[i].q = p[i].digest = q + i;
-    for (unsigned g = 0; g < GETS; g++)
-      p[i].digest = app_mix(p[i].digest ^ v[i * GETS + g]);
-    p[i].page = v[i * GETS] & 0xffffffffu;
-    if (s->overlap)
-      pages_prefetch(s->array, p[i].page, 1);
-  }
+  struct app_rng r = app_rng_at(SEED + 1, q);
+  for (unsigned g = 0; g < GETS; g++)
+    sl->keys[g] = key_of_rank(s, app_zipf_draw(&s->zipf, &r));
+  kv_get_many_start(s->table, sl->keys, GETS, &sl->get);
 }
 
-/* The second half: the page encrypted and compressed. The page is encrypted straight from its
+/* Its second step: the values (waiting only for entries still on their way), their digest and the
+ * page the first one names, prefetched when `prefetch` (it is answered one request later). */
+static void finish(struct server *w, uint64_t q, struct slot *sl, int prefetch) {
+  uint64_t v[GETS];
+  if (kv_get_many_finish(w->s->table, &sl->get, v, NULL) != GETS)
+    app_die("webfront: missing key");
+  sl->r.q = sl->r.digest = q;
+  for (unsigned g = 0; g < GETS; g++)
+    sl->r.digest = app_mix(sl->r.digest ^ v[g]);
+  sl->r.page = v[0] & 0xffffffffu;
+  if (prefetch)
+    pages_prefetch(w->s->array, sl->r.page, 1);
+}
+
+/* The last step: the page encrypted and compressed. The page is encrypted straight from its
  * resident copy inside one scope (the pointer pages_at gives stays valid until the scope exits),
  * without a bounce copy. Returns a digest of what was served. */
 static uint64_t respond(struct server *w, const struct pending *p) {
@@ -172,38 +179,30 @@ static uint64_t respond(struct server *w, const struct pending *p) {
   return app_mix(p->q ^ p->digest ^ fold64(w->packed, packed) ^ ((uint64_t)packed << 40));
 }
 
-/* Answers requests p[0..n), folding their digests into the thread's. */
-static void answer(struct server *w, const struct pending *p, unsigned n) {
-  for (unsigned i = 0; i < n; i++)
-    w->acc ^= respond(w, &p[i]);
-}
-
-/* A thread's requests [from, from + n), `batch` at a time: with overlap, the GETs of the next
- * batch are made (and its pages prefetched) before the previous batch is answered, as a server with
- * a request queue would; without, each batch is answered at once. Digests are combined by XOR, so
- * the result does not depend on how requests are split between threads, batched or interleaved.
- * When `timed`, the first thread prints about every 4096 requests the rate that would hold if the
- * rest took no time ("time rps_bound="): the sweep's figure for a run it had to stop. */
+/* A thread's requests [from, from + n), `depth` in flight, as a server with a queue of requests
+ * would: request i + depth - 1's GETs are started when request i's are finished, and request i's
+ * page is prefetched while request i - 1 is answered. Depth 1 serves one request at a time (its GETs
+ * still one batch). Digests are combined by XOR, so the result does not depend on how requests are
+ * split between threads or interleaved. When `timed`, the first thread prints every 4096 requests
+ * the rate that would hold if the rest took no time ("time rps_bound="): the sweep's figure for a
+ * run it had to stop. */
 static void *serve_range(void *arg) {
   struct server *w = (struct server *)arg;
-  unsigned batch = w->s->batch, held = 0;
-  struct pending prev[MAX_BATCH], cur[MAX_BATCH];
-  double start = app_now();
-  for (uint64_t q = w->from, end = w->from + w->n; q < end;) {
-    unsigned n = end - q < batch ? (unsigned)(end - q) : batch;
-    lookup(w, q, n, cur);
-    if (w->s->overlap) {
-      answer(w, prev, held);
-      memcpy(prev, cur, n * sizeof *cur);
-      held = n;
-    } else {
-      answer(w, cur, n);
+  uint64_t d = w->s->depth, from = w->from, end = w->from + w->n, ring = d + 1;
+  uint64_t lag_finish = d - 1, lag_answer = d > 1 ? d : 0; /* steps after its start */
+  double t0 = app_now();
+  for (uint64_t i = from; i < end + d; i++) {
+    if (i < end)
+      start(w, i, &w->ring[i % ring]);
+    uint64_t f = i - lag_finish, a = i - lag_answer;
+    if (i >= from + lag_finish && f < end)
+      finish(w, f, &w->ring[f % ring], d > 1);
+    if (i >= from + lag_answer && a < end) {
+      w->acc ^= respond(w, &w->ring[a % ring].r);
+      if (w->timed && (a - from) % 4096 == 4095)
+        printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - t0));
     }
-    if (w->timed && (q - w->from) / 4096 != (q + n - w->from) / 4096)
-      printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - start));
-    q += n;
   }
-  answer(w, prev, held);
   return NULL;
 }
 
@@ -259,10 +258,9 @@ int main(int argc, char **argv) {
   uint64_t requests = app_option(argc, argv, "--requests", "WF_REQUESTS", 50000);
   uint64_t warmup = app_option(argc, argv, "--warmup", "WF_WARMUP", 20000);
   unsigned threads = (unsigned)app_option(argc, argv, "--threads", "WF_THREADS", 1);
-  s.batch = (unsigned)app_option(argc, argv, "--batch", "WF_BATCH", 2);
-  s.overlap = !app_flag(argc, argv, "--no-overlap") && !getenv("WF_NO_OVERLAP");
-  if (s.batch > MAX_BATCH) {
-    fprintf(stderr, "webfront: --batch takes 1 to %u requests, got %u\n", MAX_BATCH, s.batch);
+  s.depth = (unsigned)app_option(argc, argv, "--depth", "WF_DEPTH", 4);
+  if (s.depth > MAX_DEPTH) {
+    fprintf(stderr, "webfront: --depth takes 1 to %u requests, got %u\n", MAX_DEPTH, s.depth);
     return 2;
   }
   for (s.keys = 1; s.keys < keys; s.keys *= 2)
