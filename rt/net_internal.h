@@ -2,6 +2,7 @@
  *   net_open.c    servers list, connect, hello, far_net_open / far_net_close
  *   net_send.c    request ids, encoding, batching of queued frames into one send
  *   net_recv.c    reading a connection and completing requests from their replies
+ *   net_direct.c  large READV replies received straight into the objects' buffers
  *   net_wait.c    waiting for a ticket: poll the sockets ourselves, then sleep
  *   net_poller.c  the background thread that reads replies when no waiter is polling
  *   net_ops.c     the public synchronous and batched operations
