@@ -1,6 +1,7 @@
 /* The stride prefetcher and explicit far_prefetch / far_flush_range: a sequential scan of remote
  * objects misses only at its start; a prefetched range is read without a demand miss; a flushed
- * range is on the server (read back there directly) while staying cached. */
+ * range is on the server (read back there directly) while staying cached; far_local_hint finds a
+ * resident copy. */
 #include <string.h>
 #include <unistd.h>
 
@@ -53,7 +54,27 @@ START_TEST(flushed_range_is_on_the_server) {
 }
 END_TEST
 
+/* far_local_hint: the resident copy's address (the one a barrier gives), NULL once the object is
+ * remote, the address itself when it is not far. */
+START_TEST(local_hint_points_at_the_resident_copy) {
+  rt_budget("8M");
+  char *p = far_malloc(OBJ);
+  rt_fill(p, OBJ, 5, 0);
+  far_scope_enter(0);
+  ck_assert_ptr_eq(far_local_hint(p + 100), far_read(p + 100, 1, 0));
+  far_scope_exit();
+  far_flush_range(p, OBJ);
+  far_mark_remote(p, OBJ);
+  ck_assert_ptr_null(far_local_hint(p));
+  int local = 0;
+  ck_assert_ptr_eq(far_local_hint(&local), &local);
+  rt_verify(p, OBJ, 5, 0); /* fetched again: a hint once more */
+  ck_assert_ptr_nonnull(far_local_hint(p));
+}
+END_TEST
+
 static void add(Suite *s) {
+  rt_add(s, local_hint_points_at_the_resident_copy);
   rt_add(s, sequential_scan_misses_only_at_the_start);
   rt_add(s, prefetched_range_reads_without_demand_misses);
   rt_add(s, flushed_range_is_on_the_server);

@@ -46,6 +46,7 @@ static inline void far_scope_exit(void) {}
 static inline void far_prefetch(const void *p, size_t len) { (void)p, (void)len; }
 static inline void far_flush_range(const void *p, size_t len) { (void)p, (void)len; }
 static inline int far_is_resident(const void *p) { return (void)p, 1; }
+static inline const void *far_local_hint(const void *p) { return p; }
 static inline void far_prefetch_objects(const void *const *a, size_t n) { (void)a, (void)n; }
 #endif
 

@@ -161,8 +161,8 @@ static inline int fards_ht_grow(struct fards_htseg *s) {
     slot[j] = s->slot[i];
   }
   free(s->slot);
-  s->slot = slot;
-  s->mask = n - 1;
+  __atomic_store_n(&s->slot, slot, __ATOMIC_RELAXED); /* read unlocked by fards_ht_prefetch_index */
+  __atomic_store_n(&s->mask, n - 1, __ATOMIC_RELAXED);
   return 0;
 }
 
@@ -224,28 +224,61 @@ static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, 
 #define FARDS_HT_BATCH 64
 #endif
 
-/* Adds to want[*n..cap) every entry of segment s whose stored hash is h (the key's entry, or in the
- * rare case of a full 64-bit collision another candidate) and which is not local now. Touches no
- * far memory: only the index is read. An entry removed before its prefetch is issued costs a
- * useless fetch at worst (a prefetch is a hint; the runtime installs only what is still awaited). */
-static inline void fards_ht_remote_candidates(struct fards_htseg *s, uint64_t h, const void **want,
-                                              size_t *n, size_t cap) {
+/* Stage 1 of a batched lookup: asks the CPU for the index slot of each hash h[0..n), so the probes
+ * that follow find their lines arriving instead of missing one after another (a probe takes a lock,
+ * whose fence would keep the next key's miss from overlapping). Reads each segment's slot array
+ * and mask without the lock: a stale pair only prefetches a useless line, and prefetching never
+ * faults. */
+static inline void fards_ht_prefetch_index(struct fards_ht *t, const uint64_t *h, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    struct fards_htseg *s = fards_ht_seg(t, h[i]);
+    const struct fards_htslot *slot = __atomic_load_n(&s->slot, __ATOMIC_RELAXED);
+    size_t mask = __atomic_load_n(&s->mask, __ATOMIC_RELAXED);
+    __builtin_prefetch(&slot[h[i] & mask]);
+  }
+}
+
+/* Stage 2: adds to cand[*n..cap) every entry of segment s whose stored hash is h (the key's entry,
+ * or in the rare case of a full 64-bit collision another candidate). Reads only the index. */
+static inline void fards_ht_candidates(struct fards_htseg *s, uint64_t h, const void **cand,
+                                       size_t *n, size_t cap) {
   pthread_rwlock_rdlock(&s->lock);
   for (size_t i = h & s->mask; s->slot[i].obj && *n < cap; i = (i + 1) & s->mask)
-    if (s->slot[i].hash == h && !far_is_resident(s->slot[i].obj))
-      want[(*n)++] = s->slot[i].obj;
+    if (s->slot[i].hash == h)
+      cand[(*n)++] = s->slot[i].obj;
   pthread_rwlock_unlock(&s->lock);
 }
 
-/* Prefetches the entries for hashes h[0..n) (n <= FARDS_HT_BATCH) that are not local now, in one
- * request; returns how many it asked for. The first half of a batched get, on its own so that
- * benchmarks can time it. */
-static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n) {
-  const void *want[FARDS_HT_BATCH];
-  size_t nwant = 0;
+/* Stage 3 for an entry of entry_size bytes that is local: asks the CPU for its first lines, which the
+ * get that follows reads (when the batch is finished, possibly after other batches, they are still
+ * in the CPU's cache). */
+static inline void fards_ht_prefetch_local(const char *p, size_t entry_size) {
+  for (size_t off = 0; off < entry_size && off < 256; off += 64)
+    __builtin_prefetch(p + off);
+}
+
+/* The first half of a batched get for hashes h[0..n) (n <= FARDS_HT_BATCH) of entries of entry_size
+ * bytes: prefetches the entries that are not local, in one request, and the local ones' bytes into
+ * the CPU's caches; returns how many it asked the server for. On its own so that benchmarks can
+ * time it. The index is read in two stages (all slots asked for, then probed), and residency is
+ * checked only after every probe, with no lock in between, so the object-table misses of a batch
+ * overlap too. An entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the
+ * runtime installs only what is still awaited). */
+static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
+                                              size_t entry_size) {
+  const void *cand[FARDS_HT_BATCH];
+  size_t ncand = 0, nwant = 0;
+  fards_ht_prefetch_index(t, h, n);
   for (size_t i = 0; i < n; i++)
-    fards_ht_remote_candidates(fards_ht_seg(t, h[i]), h[i], want, &nwant, FARDS_HT_BATCH);
-  fards_prefetch_objects(want, nwant);
+    fards_ht_candidates(fards_ht_seg(t, h[i]), h[i], cand, &ncand, FARDS_HT_BATCH);
+  for (size_t i = 0; i < ncand; i++) {
+    const char *local = (const char *)far_local_hint(cand[i]);
+    if (local)
+      fards_ht_prefetch_local(local, entry_size);
+    else
+      cand[nwant++] = cand[i];
+  }
+  fards_prefetch_objects(cand, nwant);
   return nwant;
 }
 
@@ -269,7 +302,7 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
   for (size_t i = 0; i < p->n; i++)
     p->h[i] = hash(keys + i * sh.key_size);
   far_scope_enter(FARDS_SITE_HASH);
-  fards_ht_prefetch_hashes(t, p->h, p->n);
+  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size);
   far_scope_exit();
   return p->n;
 }

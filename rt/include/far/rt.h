@@ -186,6 +186,10 @@ void far_prefetch_objects(const void *const *addrs, size_t n);
 /* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
  * the evacuator may move the object out right after. For tests and diagnostics. */
 int far_is_resident(const void *addr);
+/* The local address of addr's copy when its object is in local memory and not being evacuated, else
+ * NULL (addr itself when not far). A hint for prefetching into the CPU caches ahead of the barrier
+ * that will use it: the copy may move right after, so never access memory through it. */
+const void *far_local_hint(const void *addr);
 /* Writes every dirty object overlapping [addr, addr+len) back to the server (objects stay cached). */
 void far_flush_range(const void *addr, size_t len);
 
