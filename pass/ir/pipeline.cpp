@@ -1,10 +1,12 @@
 // Registers the IR stage with clang's pass pipeline (-fpass-plugin=farpass.so). It runs at the
-// pipeline start, at every optimisation level including -O0, before any inlining: the runtime's
-// inline fast paths are inlined into the instrumented code afterwards. With optimisation on, SROA
-// and EarlyCSE run first so repeated uses of one pointer share a base and thus a barrier, and
-// LoopSimplify gives loops the preheader, latch and exits that loop scopes need.
+// pipeline start, at every optimisation level including -O0, before LLVM's inliner: the runtime's
+// inline fast paths are inlined into the instrumented code afterwards. With optimisation on, the
+// program's small leaf helpers are inlined first (early_inline.h), then SROA and EarlyCSE run so
+// repeated uses of one pointer share a base and thus a barrier, and LoopSimplify gives loops the
+// preheader, latch and exits that loop scopes need.
 #include "barriers.h"
 #include "byval.h"
+#include "early_inline.h"
 #include "libc_calls.h"
 #include "rewritten.h"
 #include "site_names.h"
@@ -21,6 +23,7 @@ using namespace llvm;
 static void addFarPasses(ModulePassManager &modules, OptimizationLevel level) {
   FunctionPassManager functions;
   bool optimising = level != OptimizationLevel::O0;
+  if (optimising) modules.addPass(farpass::EarlyInlinePass());
   if (optimising) {
     functions.addPass(SROAPass());
     functions.addPass(EarlyCSEPass());

@@ -10,7 +10,7 @@
 
 struct __remoteable cell { long value; };
 
-static unsigned region_site(struct cell *c) {
+static __attribute__((noinline)) unsigned region_site(struct cell *c) { /* kept out of main */
   long v = c->value; /* line 14: a region barrier opens a scope with this site */
   return far_self.slot->site + (unsigned)(v & 0);
 }
