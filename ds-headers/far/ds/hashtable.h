@@ -239,13 +239,17 @@ static inline void fards_ht_prefetch_index(struct fards_ht *t, const uint64_t *h
 }
 
 /* Stage 2: adds to cand[*n..cap) every entry of segment s whose stored hash is h (the key's entry,
- * or in the rare case of a full 64-bit collision another candidate). Reads only the index. */
+ * or in the rare case of a full 64-bit collision another candidate), noting in owner[] that key
+ * number `key` of the batch wants it. Reads only the index. */
 static inline void fards_ht_candidates(struct fards_htseg *s, uint64_t h, const void **cand,
-                                       size_t *n, size_t cap) {
+                                       unsigned char *owner, unsigned char key, size_t *n,
+                                       size_t cap) {
   pthread_rwlock_rdlock(&s->lock);
   for (size_t i = h & s->mask; s->slot[i].obj && *n < cap; i = (i + 1) & s->mask)
-    if (s->slot[i].hash == h)
+    if (s->slot[i].hash == h) {
+      owner[*n] = key;
       cand[(*n)++] = s->slot[i].obj;
+    }
   pthread_rwlock_unlock(&s->lock);
 }
 
@@ -259,34 +263,43 @@ static inline void fards_ht_prefetch_local(const char *p, size_t entry_size) {
 
 /* The first half of a batched get for hashes h[0..n) (n <= FARDS_HT_BATCH) of entries of entry_size
  * bytes: prefetches the entries that are not local, in one request, and the local ones' bytes into
- * the CPU's caches; returns how many it asked the server for. On its own so that benchmarks can
- * time it. The index is read in two stages (all slots asked for, then probed), and residency is
+ * the CPU's caches; returns how many it asked the server for, and sets bit i of *remote (may be
+ * NULL) when key i has an entry on its way. On its own so that benchmarks can time it. The index is read in two stages (all slots asked for, then probed), and residency is
  * checked only after every probe, with no lock in between, so the object-table misses of a batch
  * overlap too. An entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the
  * runtime installs only what is still awaited). */
 static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
-                                              size_t entry_size) {
+                                              size_t entry_size, uint64_t *remote) {
   const void *cand[FARDS_HT_BATCH];
+  unsigned char owner[FARDS_HT_BATCH];
   size_t ncand = 0, nwant = 0;
+  uint64_t away = 0;
   fards_ht_prefetch_index(t, h, n);
   for (size_t i = 0; i < n; i++)
-    fards_ht_candidates(fards_ht_seg(t, h[i]), h[i], cand, &ncand, FARDS_HT_BATCH);
+    fards_ht_candidates(fards_ht_seg(t, h[i]), h[i], cand, owner, (unsigned char)i, &ncand,
+                        FARDS_HT_BATCH);
   for (size_t i = 0; i < ncand; i++) {
     const char *local = (const char *)far_local_hint(cand[i]);
-    if (local)
+    if (local) {
       fards_ht_prefetch_local(local, entry_size);
-    else
+    } else {
       cand[nwant++] = cand[i];
+      away |= 1ull << owner[i];
+    }
   }
   fards_prefetch_objects(cand, nwant);
+  if (remote)
+    *remote = away;
   return nwant;
 }
 
-/* A batched get in flight: the keys (not copied: they must stay valid until it finishes) and their
- * hashes. */
+/* A batched get in flight: the keys (not copied: they must stay valid until it finishes), their
+ * hashes, and which of them have an entry on its way (bit i: key i). */
+_Static_assert(FARDS_HT_BATCH <= 64, "a batch's keys are bits of one uint64_t");
 struct fards_ht_pending {
   const char *keys;
   size_t n;
+  uint64_t remote;
   uint64_t h[FARDS_HT_BATCH];
 };
 
@@ -302,26 +315,30 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
   for (size_t i = 0; i < p->n; i++)
     p->h[i] = hash(keys + i * sh.key_size);
   far_scope_enter(FARDS_SITE_HASH);
-  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size);
+  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote);
   far_scope_exit();
   return p->n;
 }
 
 /* The second half: each key is looked up exactly as fards_ht_get does, waiting at most for its own
  * entry's arrival; values to out + i * val_size (out may be NULL), found[i] 1 or 0 (found may be
- * NULL). Returns how many keys were found. */
+ * NULL). Returns how many keys were found. The keys whose entries were local go first, which gives
+ * the fetches of the others that much more time to land. */
 static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_ht_pending *p,
                                          char *out, char *found, struct fards_htshape sh,
                                          int (*eq)(const void *, const void *)) {
   size_t hits = 0;
   far_scope_enter(FARDS_SITE_HASH);
-  for (size_t i = 0; i < p->n; i++) {
-    int f = fards_ht_get(t, p->h[i], p->keys + i * sh.key_size,
-                         out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
-    if (found)
-      found[i] = (char)f;
-    hits += (size_t)f;
-  }
+  for (uint64_t away = 0; away <= 1; away++)
+    for (size_t i = 0; i < p->n; i++) {
+      if (((p->remote >> i) & 1) != away)
+        continue;
+      int f = fards_ht_get(t, p->h[i], p->keys + i * sh.key_size,
+                           out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
+      if (found)
+        found[i] = (char)f;
+      hits += (size_t)f;
+    }
   far_scope_exit();
   return hits;
 }
