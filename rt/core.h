@@ -147,9 +147,7 @@ unsigned long far_evac_progress(void);
 void far_evac_stop(void);
 
 /* ---- Slow paths (miss.c, straddle.c) ---- */
-/* far_self.pending bits: work for the outermost scope exit. */
-#define FAR_PENDING_NT 1u        /* far_scope_nontemporal() was called */
-#define FAR_PENDING_WRITEBACK 2u /* straddling writes and bounce buffers to finish */
+/* Bounce buffers written through go back to their objects (outermost scope exit). */
 void far_straddle_flush(void);
 enum far_access { FAR_ACCESS_READ = 0, FAR_ACCESS_WRITE = 1, FAR_ACCESS_NT = 2 };
 /* Local address of the object at (cls, id), made present (fetched, zero-filled or moved out of an

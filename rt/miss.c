@@ -136,24 +136,13 @@ void *far_write_slow(void *addr, size_t size, unsigned site) {
   return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_WRITE);
 }
 
-/* Don't-cache accesses: a present object is used where it is (without raising its CLOCK bit); a
- * missing one is fetched into the non-temporal region, which the evacuator empties first. */
-static void *access_nt(uintptr_t a, size_t size, unsigned site, int access) {
-  long c = far_class_of_(a);
-  if (c < 0) return (void *)a;
-  uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
-  uint64_t id = (off >> c) & FAR_TABLE_ID_MASK;
-  uint64_t need = FAR_E_PRESENT | ((access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0);
-  uint64_t e = __atomic_load_n(far_entry(c, id), __ATOMIC_ACQUIRE);
-  if ((e & (need | FAR_E_EVAC)) == need && ((off + size - 1) >> c) == id && far_self.fast)
-    return (char *)(uintptr_t)((e + off) & FAR_E_ADDR_MASK);
-  return access_slow(a, size, site, access | FAR_ACCESS_NT);
+/* Don't-cache accesses that missed the inline fast path (which uses a present object where it is,
+ * without raising its CLOCK bit): a missing object is fetched into the non-temporal region, which
+ * the evacuator empties first. */
+void *far_read_nt_slow(const void *addr, size_t size, unsigned site) {
+  return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_READ | FAR_ACCESS_NT);
 }
 
-void *far_read_nt(const void *addr, size_t size, unsigned site) {
-  return access_nt((uintptr_t)addr, size, site, FAR_ACCESS_READ);
-}
-
-void *far_write_nt(void *addr, size_t size, unsigned site) {
-  return access_nt((uintptr_t)addr, size, site, FAR_ACCESS_WRITE);
+void *far_write_nt_slow(void *addr, size_t size, unsigned site) {
+  return access_slow((uintptr_t)addr, size, site, FAR_ACCESS_WRITE | FAR_ACCESS_NT);
 }

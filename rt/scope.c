@@ -127,11 +127,7 @@ void far_scope_wait_memory(void) {
   }
 }
 
-void far_scope_nontemporal(void) {
-  if (far_self.depth) far_self.pending |= FAR_PENDING_NT;
-}
-
 void far_scope_exit_pending(void) {
-  if (far_self.pending & FAR_PENDING_WRITEBACK) far_straddle_flush();
+  far_straddle_flush();
   far_self.pending = 0;
 }

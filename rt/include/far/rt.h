@@ -49,6 +49,10 @@ extern "C" {
 #define FAR_E_PREFETCHED (1ull << 57) /* installed by the prefetcher, not used yet */
 #define FAR_E_ADDR_MASK ((1ull << 48) - 1)
 
+/* far_thread.pending bits, for the outermost scope exit. */
+#define FAR_PENDING_NT 1u        /* far_scope_nontemporal() was called */
+#define FAR_PENDING_WRITEBACK 2u /* straddling writes and bounce buffers to finish */
+
 /* Per-thread scope state (one per thread, in its own cache lines). */
 struct far_scope_slot;
 struct far_thread {
@@ -84,6 +88,8 @@ static inline int far_is_far(const void *p) {
 /* ---- Out-of-line halves (called by the inline fast paths) ---- */
 void *far_read_slow(const void *addr, size_t size, unsigned site);
 void *far_write_slow(void *addr, size_t size, unsigned site);
+void *far_read_nt_slow(const void *addr, size_t size, unsigned site);
+void *far_write_nt_slow(void *addr, size_t size, unsigned site);
 struct far_scope_slot *far_thread_attach(void);
 void far_scope_wait_memory(void);
 void far_scope_exit_pending(void);
@@ -94,10 +100,13 @@ FAR_INLINE long far_class_of_(uintptr_t a) {
   return k <= FAR_HEAP_CLASS_MAX ? (long)k : -1;
 }
 
-/* The shared fast path; need is FAR_E_PRESENT for reads, FAR_E_PRESENT | FAR_E_DIRTY for writes.
- * A present entry holds the object's local address minus its far offset (mod 2^48), so the local
- * address of any byte is (entry + far offset) mod 2^48 with no per-class arithmetic. */
-FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint64_t need) {
+/* The shared fast path; need is FAR_E_PRESENT for reads, FAR_E_PRESENT | FAR_E_DIRTY for writes;
+ * hot is FAR_E_HOT, or 0 for don't-cache accesses (which use a present object where it is, hot or
+ * not, and leave its CLOCK bit alone). A present entry holds the object's local address minus its
+ * far offset (mod 2^48), so the local address of any byte is (entry + far offset) mod 2^48 with no
+ * per-class arithmetic. */
+FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint64_t need,
+                             uint64_t hot) {
   uintptr_t a = (uintptr_t)addr;
   uintptr_t c = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
   if (c > FAR_HEAP_CLASS_MAX) return (void *)addr; /* not far */
@@ -108,9 +117,13 @@ FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint6
   /* One branch: present, hot (and dirty), not evacuating, inside one object, id in range, in a
    * scope that holds no bounce buffer (whose bytes a plain access must see). Setting the CLOCK bit
    * again after the evacuator cleared it is the slow path's job. */
-  if (__builtin_expect(((e & (need | FAR_E_HOT | FAR_E_EVAC)) ^ (need | FAR_E_HOT)) |
-                           (((off + size - 1) >> c) ^ idm) | (far_self.fast == 0), 0))
+  if (__builtin_expect(((e & (need | hot | FAR_E_EVAC)) ^ (need | hot)) |
+                           (((off + size - 1) >> c) ^ idm) | (far_self.fast == 0), 0)) {
+    if (!hot)
+      return (need & FAR_E_DIRTY) ? far_write_nt_slow((void *)addr, size, site)
+                                  : far_read_nt_slow(addr, size, site);
     return (need & FAR_E_DIRTY) ? far_write_slow((void *)addr, size, site) : far_read_slow(addr, size, site);
+  }
 #ifdef FAR_COUNT_FAST_BARRIERS /* off by default: a counter in the fast path roughly doubles its cost */
   if (need & FAR_E_DIRTY) FAR_STAT_INC(barrier_fast_write);
   else FAR_STAT_INC(barrier_fast_read);
@@ -121,17 +134,22 @@ FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint6
 /* Local address for reading [addr, addr+size). Valid until the enclosing scope exits. Must be called
  * inside a scope when addr is far (the slow path stops the program with a message otherwise). */
 FAR_INLINE void *far_read(const void *addr, size_t size, unsigned site) {
-  return far_access_(addr, size, site, FAR_E_PRESENT);
+  return far_access_(addr, size, site, FAR_E_PRESENT, FAR_E_HOT);
 }
 
 /* Local address for writing (and reading) [addr, addr+size); marks the object dirty. */
 FAR_INLINE void *far_write(void *addr, size_t size, unsigned site) {
-  return far_access_(addr, size, site, FAR_E_PRESENT | FAR_E_DIRTY);
+  return far_access_(addr, size, site, FAR_E_PRESENT | FAR_E_DIRTY, FAR_E_HOT);
 }
 
 /* Don't-cache variants: a miss places the object in the non-temporal region, evacuated first. */
-void *far_read_nt(const void *addr, size_t size, unsigned site);
-void *far_write_nt(void *addr, size_t size, unsigned site);
+FAR_INLINE void *far_read_nt(const void *addr, size_t size, unsigned site) {
+  return far_access_(addr, size, site, FAR_E_PRESENT, 0);
+}
+
+FAR_INLINE void *far_write_nt(void *addr, size_t size, unsigned site) {
+  return far_access_(addr, size, site, FAR_E_PRESENT | FAR_E_DIRTY, 0);
+}
 
 /* ---- Scopes ---- */
 /* Opens a scope (nestable). Only the outermost entry publishes the global epoch in this thread's own
@@ -166,7 +184,10 @@ FAR_INLINE void far_scope_enter(unsigned site) {
 FAR_INLINE void far_scope_exit(void) {
   struct far_thread *t = &far_self;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  if (t->depth == 1 && __builtin_expect(t->pending != 0, 0)) far_scope_exit_pending();
+  if (t->depth == 1 && __builtin_expect(t->pending != 0, 0)) {
+    if (t->pending & FAR_PENDING_WRITEBACK) far_scope_exit_pending(); /* bounce buffers */
+    t->pending = 0; /* a don't-cache scope ends here without a call */
+  }
   if (--t->depth == 0) {
     t->fast = 0;
     __atomic_store_n(&t->slot->epoch, 0, __ATOMIC_RELEASE);
@@ -174,7 +195,9 @@ FAR_INLINE void far_scope_exit(void) {
 }
 
 /* The rest of the current outermost scope uses don't-cache accesses. */
-void far_scope_nontemporal(void);
+FAR_INLINE void far_scope_nontemporal(void) {
+  if (far_self.depth) far_self.pending |= FAR_PENDING_NT;
+}
 
 /* ---- Prefetching, write-back, libc helpers, statistics ---- */
 void far_prefetch(const void *addr, size_t len);
