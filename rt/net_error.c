@@ -41,6 +41,7 @@ void net_conn_fail(net_conn *c, int status, const char *what) {
   pthread_mutex_lock(&c->lock);
   int first = !atomic_exchange(&c->dead, 1);
   far_wbuf_reset(&c->out);
+  c->out_refs.n = 0;
   pthread_mutex_unlock(&c->lock);
   if (first) {
     shutdown(c->fd, SHUT_RDWR);
@@ -49,5 +50,6 @@ void net_conn_fail(net_conn *c, int status, const char *what) {
       fprintf(stderr, "farmem: farmemd at %s: %s; its requests fail with %s\n", c->srv->name, what,
               far_status_name(status));
   }
+  net_wait_flusher(c); /* a send in progress may still read the data of the requests failed below */
   for (net_req *r; (r = take_any(c));) net_req_complete(r, status);
 }

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include "far/net.h"
 #include "far/wire_codec.h"
 
@@ -75,6 +76,22 @@ typedef struct net_direct {
   uint8_t big;        /* the last frame seen was large: read the next one's start with a short recv */
 } net_direct;
 
+/* Object data a queued frame sends from the caller's buffer instead of a copy: it goes right after
+ * byte `at` of the frame buffer (net_send.c). The buffers stay valid until their requests complete,
+ * and a request completes only after its frame was sent or the connection failed and no thread is
+ * sending any more (net_conn_fail waits for the flusher). */
+typedef struct net_ref {
+  size_t at;
+  const void *p;
+  size_t len;
+} net_ref;
+typedef struct net_refs {
+  net_ref *v;
+  size_t n, cap;
+} net_refs;
+/* Write-back elements at least this large are sent from their objects. */
+#define NET_REF_MIN (4u << 10)
+
 typedef struct net_server {
   char name[300]; /* "host:port" as given, for messages */
   net_conn *conns;
@@ -89,6 +106,9 @@ struct net_conn {
   /* send side, under lock */
   pthread_mutex_t lock;
   far_wbuf out, sending;
+  net_refs out_refs, sending_refs; /* data sent from the callers' buffers, per frame buffer */
+  struct iovec *iov;               /* the flusher's pieces of `sending` */
+  size_t iov_cap;
   int flushing;
   net_req *slots[NET_SLOTS];
   uint32_t free_slots[NET_SLOTS];
@@ -135,6 +155,9 @@ void net_submit(net_conn *c, net_req *req);
 /* The connection requests for (cls, id) go to, and one for shard-independent requests. */
 net_server *net_shard(far_net *net, unsigned cls, uint64_t id);
 net_conn *net_pick_conn(net_server *srv);
+/* Waits until no other thread is sending c's queued frames (their data may point into buffers of
+ * requests about to be failed). */
+void net_wait_flusher(net_conn *c);
 
 /* net_recv.c */
 /* Reads what c has (one recv) and completes the replies in it. Caller holds c->rx_busy.

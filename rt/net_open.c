@@ -175,6 +175,9 @@ static void release(far_net *net) {
       if (c->fd >= 0) close(c->fd);
       far_wbuf_free(&c->out);
       far_wbuf_free(&c->sending);
+      free(c->out_refs.v);
+      free(c->sending_refs.v);
+      free(c->iov);
       far_frame_reader_free(&c->in);
       pthread_mutex_destroy(&c->lock);
     }

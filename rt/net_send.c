@@ -1,11 +1,19 @@
 /* The send side of a connection: a request gets a slot (its request id names the slot, so a reply
  * finds its request without a search), its frame is appended to the connection's queue, and the
  * first thread that finds nobody sending sends everything queued, including what other threads
- * append meanwhile: under concurrency many requests leave in one send. */
+ * append meanwhile: under concurrency many requests leave in one send. A write-back's object data
+ * is not copied into the queue: the frame records where it goes (net_ref) and the flusher sends it
+ * from the object with sendmsg, so evacuated bytes are copied once, by the kernel. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include "net_internal.h"
+
+#define SEND_IOV_MAX 1024 /* Linux's limit on the pieces of one sendmsg (UIO_MAXIOV) */
+
+static _Thread_local net_conn *flushing_here; /* the connection this thread is flushing */
 
 static _Thread_local unsigned thread_conn_hint;
 static atomic_uint next_thread_hint;
@@ -40,15 +48,47 @@ static int encode(far_wbuf *b, const net_req *r) {
     far_wire_begin_readv(b, r->rid, r->n);
     for (uint32_t i = 0; i < r->n; i++) far_wire_add_read(b, r->ios[r->idx[i]].cls, r->ios[r->idx[i]].id);
     return far_wire_end(b);
-  case FAR_OP_WRITEV:
-    far_wire_begin_writev(b, r->rid, r->n);
-    for (uint32_t i = 0; i < r->n; i++) {
-      const far_io *io = &r->ios[r->idx[i]];
-      far_wire_add_write(b, io->cls, io->id, io->buf, io->len);
-    }
-    return far_wire_end(b);
   }
   return FAR_WIRE_ENOMEM;
+}
+
+static int refs_push(net_refs *refs, size_t at, const void *p, size_t len) {
+  if (refs->n == refs->cap) {
+    size_t cap = refs->cap ? refs->cap * 2 : 64;
+    net_ref *v = realloc(refs->v, cap * sizeof *v);
+    if (!v) return -1;
+    refs->v = v;
+    refs->cap = cap;
+  }
+  refs->v[refs->n++] = (net_ref){at, p, len};
+  return 0;
+}
+
+/* A WRITEV frame into c->out: large elements' data by reference (c->out_refs), small ones copied. */
+static int encode_writev(net_conn *c, const net_req *r) {
+  far_wbuf *b = &c->out;
+  size_t refs_before = c->out_refs.n, external = 0;
+  far_wire_begin_writev(b, r->rid, r->n);
+  for (uint32_t i = 0; i < r->n; i++) {
+    const far_io *io = &r->ios[r->idx[i]];
+    if (io->len >= NET_REF_MIN) {
+      far_wire_add_write_head(b, io->cls, io->id, io->len);
+      if (!b->failed && refs_push(&c->out_refs, b->len, io->buf, io->len) == 0) {
+        external += io->len;
+        continue;
+      }
+      b->failed = 1; /* out of memory: drop the frame */
+      break;
+    }
+    far_wire_add_write(b, io->cls, io->id, io->buf, io->len);
+  }
+  int rc = far_wire_end_with(b, external);
+  if (rc != 0) c->out_refs.n = refs_before;
+  return rc;
+}
+
+static int encode_request(net_conn *c, const net_req *r) {
+  return r->op == FAR_OP_WRITEV ? encode_writev(c, r) : encode(&c->out, r);
 }
 
 /* Claims a slot and queues the frame. Caller holds c->lock. 0, or a status to fail req with. */
@@ -56,7 +96,7 @@ static int enqueue(net_conn *c, net_req *req) {
   if (c->dead) return FAR_ENET;
   uint32_t slot = c->free_slots[--c->nfree];
   req->rid = (++c->generation << NET_SLOT_BITS) | slot;
-  if (encode(&c->out, req) != 0) {
+  if (encode_request(c, req) != 0) {
     c->free_slots[c->nfree++] = slot;
     return FAR_ENET; /* out of memory for the frame: nothing was sent */
   }
@@ -65,13 +105,24 @@ static int enqueue(net_conn *c, net_req *req) {
   return 0;
 }
 
-/* Sends all of buf; while the socket is full, reads replies so the server can go on writing. */
-static int send_all(net_conn *c, const uint8_t *p, size_t len) {
-  while (len) {
-    ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+/* Moves past n bytes of the pieces iov[*i..k). */
+static void advance(struct iovec *iov, size_t *i, size_t k, size_t n) {
+  while (*i < k && n >= iov[*i].iov_len) n -= iov[(*i)++].iov_len;
+  if (*i < k) {
+    iov[*i].iov_base = (char *)iov[*i].iov_base + n;
+    iov[*i].iov_len -= n;
+  }
+}
+
+/* Sends all of the pieces; while the socket is full, reads replies so the server can go on writing. */
+static int send_all(net_conn *c, struct iovec *iov, size_t k) {
+  size_t i = 0;
+  advance(iov, &i, k, 0);
+  while (i < k) {
+    struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = k - i < SEND_IOV_MAX ? k - i : SEND_IOV_MAX};
+    ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
-      p += n;
-      len -= (size_t)n;
+      advance(iov, &i, k, (size_t)n);
     } else if (n < 0 && errno == EAGAIN) {
       if (net_try_rx(c)) {
         int r = net_read_once(c);
@@ -89,21 +140,68 @@ static int send_all(net_conn *c, const uint8_t *p, size_t len) {
   return 0;
 }
 
+/* The pieces of c->sending: its bytes, with the referenced data spliced in at their places. The
+ * flusher's own array; NULL when out of memory. */
+static struct iovec *pieces(net_conn *c, size_t *k) {
+  const net_refs *refs = &c->sending_refs;
+  size_t need = 2 * refs->n + 1, from = 0;
+  if (need > c->iov_cap) {
+    struct iovec *v = realloc(c->iov, need * sizeof *v);
+    if (!v) return NULL;
+    c->iov = v;
+    c->iov_cap = need;
+  }
+  *k = 0;
+  for (size_t r = 0; r < refs->n; r++) {
+    c->iov[(*k)++] = (struct iovec){c->sending.data + from, refs->v[r].at - from};
+    c->iov[(*k)++] = (struct iovec){(void *)refs->v[r].p, refs->v[r].len};
+    from = refs->v[r].at;
+  }
+  c->iov[(*k)++] = (struct iovec){c->sending.data + from, c->sending.len - from};
+  return c->iov;
+}
+
+static int send_queued(net_conn *c) {
+  size_t k;
+  struct iovec *iov = pieces(c, &k);
+  if (!iov) {
+    net_conn_fail(c, FAR_ENET, "out of memory for a send");
+    return -1;
+  }
+  return send_all(c, iov, k);
+}
+
 /* Sends until the queue is empty. Caller holds c->lock and has set c->flushing; returns unlocked. */
 static void flush(net_conn *c) {
+  flushing_here = c;
   while (c->out.len && !c->dead) {
     far_wbuf t = c->sending;
+    net_refs tr = c->sending_refs;
     c->sending = c->out;
+    c->sending_refs = c->out_refs;
     c->out = t;
+    c->out_refs = tr;
     pthread_mutex_unlock(&c->lock);
-    int r = send_all(c, c->sending.data, c->sending.len);
+    int r = send_queued(c);
     far_wbuf_reset(&c->sending);
     far_wbuf_trim(&c->sending, NET_SEND_KEEP);
+    c->sending_refs.n = 0;
     pthread_mutex_lock(&c->lock);
     if (r < 0) break;
   }
   c->flushing = 0;
+  flushing_here = NULL;
   pthread_mutex_unlock(&c->lock);
+}
+
+void net_wait_flusher(net_conn *c) {
+  for (;;) {
+    pthread_mutex_lock(&c->lock);
+    int busy = c->flushing && flushing_here != c;
+    pthread_mutex_unlock(&c->lock);
+    if (!busy) return;
+    sched_yield();
+  }
 }
 
 /* Waits for a free slot by reading replies (ours, or anyone's) without holding c->lock. */

@@ -98,11 +98,16 @@ void far_wire_begin_writev(far_wbuf *b, uint64_t rid, uint32_t n) {
   msgpack_pack_array(&pk, n);
 }
 
-void far_wire_add_write(far_wbuf *b, unsigned cls, uint64_t obj, const void *data, uint32_t len) {
+void far_wire_add_write_head(far_wbuf *b, unsigned cls, uint64_t obj, uint32_t len) {
   msgpack_packer pk;
   msgpack_packer_init(&pk, b, far_wbuf_append);
   msgpack_pack_array(&pk, 3);
   msgpack_pack_unsigned_int(&pk, cls);
   msgpack_pack_uint64(&pk, obj);
-  pack_bin(&pk, data, len);
+  msgpack_pack_bin(&pk, len);
+}
+
+void far_wire_add_write(far_wbuf *b, unsigned cls, uint64_t obj, const void *data, uint32_t len) {
+  far_wire_add_write_head(b, cls, obj, len);
+  far_wbuf_append(b, data, len);
 }

@@ -75,6 +75,10 @@ void far_wire_begin_readv(far_wbuf *b, uint64_t rid, uint32_t n);
 void far_wire_add_read(far_wbuf *b, unsigned cls, uint64_t obj);
 void far_wire_begin_writev(far_wbuf *b, uint64_t rid, uint32_t n);
 void far_wire_add_write(far_wbuf *b, unsigned cls, uint64_t obj, const void *data, uint32_t len);
+/* Only the element up to its data: the caller sends len bytes of data right after the buffer's bytes
+ * so far and closes the frame with far_wire_end_with (the client sends write-backs from the
+ * objects themselves). */
+void far_wire_add_write_head(far_wbuf *b, unsigned cls, uint64_t obj, uint32_t len);
 
 /* ---------------------------------------------------------------- replies (server side) */
 
