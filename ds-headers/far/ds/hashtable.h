@@ -125,22 +125,28 @@ static inline struct fards_htseg *fards_ht_seg(struct fards_ht *t, uint64_t h) {
   return &t->seg[h >> (64 - FARDS_HT_SEGMENT_BITS)];
 }
 
-static inline int fards_ht_key_equal(const void *obj, const void *key, struct fards_htshape sh,
-                                     int (*eq)(const void *, const void *), int mode) {
-  far_scope_enter(FARDS_SITE_HASH);
-  int r = eq(fards_read(obj, sh.key_size, FARDS_SITE_HASH, mode), key);
-  far_scope_exit();
-  return r;
+/* Inside the caller's scope: the local copy of entry obj when its key equals key, else NULL. The
+ * whole entry is reached through one barrier, valid until that scope ends, so a get reads the key
+ * and copies the value out of the same copy: one object-table lookup, and the first get of an
+ * entry just fetched is its first use (it does not mark the entry hot by itself, see miss.c). */
+static inline const char *fards_ht_match(const void *obj, const void *key, struct fards_htshape sh,
+                                         int (*eq)(const void *, const void *), int mode) {
+  const char *e = (const char *)fards_read(obj, sh.obj_size, FARDS_SITE_HASH, mode);
+  return eq(e, key) ? e : NULL;
 }
 
-/* With s locked: the slot holding key (*found = 1), or the empty slot ending its probe sequence. */
+/* With s locked, inside a scope: the slot holding key (*found = 1, and *local the entry's local copy
+ * when local is not NULL), or the empty slot ending its probe sequence. */
 static inline size_t fards_ht_find(const struct fards_htseg *s, uint64_t h, const void *key,
                                    struct fards_htshape sh, int (*eq)(const void *, const void *),
-                                   int mode, int *found) {
+                                   int mode, int *found, const char **local) {
   for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
     const struct fards_htslot *e = &s->slot[i];
-    if (!e->obj || (e->hash == h && fards_ht_key_equal(e->obj, key, sh, eq, mode))) {
+    const char *copy = NULL;
+    if (!e->obj || (e->hash == h && (copy = fards_ht_match(e->obj, key, sh, eq, mode)))) {
       *found = e->obj != NULL;
+      if (local)
+        *local = copy;
       return i;
     }
   }
@@ -173,7 +179,7 @@ static inline void *fards_ht_upsert(struct fards_ht *t, struct fards_htseg *s, u
                                     int (*eq)(const void *, const void *), int *existed) {
   if ((s->count + 1) * 4 > (s->mask + 1) * 3 && fards_ht_grow(s) != 0)
     return NULL;
-  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, existed);
+  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, existed, NULL);
   if (*existed)
     return s->slot[i].obj;
   void *obj = far_calloc(1, sh.obj_size);
@@ -208,11 +214,12 @@ static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, 
                                int mode) {
   struct fards_htseg *s = fards_ht_seg(t, h);
   int found;
+  const char *entry;
   far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_rdlock(&s->lock);
-  size_t i = fards_ht_find(s, h, key, sh, eq, mode, &found);
+  fards_ht_find(s, h, key, sh, eq, mode, &found, &entry);
   if (found && out)
-    fards_load(out, (char *)s->slot[i].obj + sh.val_off, sh.val_size, FARDS_SITE_HASH, mode);
+    memcpy(out, entry + sh.val_off, sh.val_size);
   pthread_rwlock_unlock(&s->lock);
   far_scope_exit();
   return found;
@@ -379,7 +386,7 @@ static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *ke
   int found;
   far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_wrlock(&s->lock);
-  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, &found);
+  size_t i = fards_ht_find(s, h, key, sh, eq, FARDS_CACHE, &found, NULL);
   if (found) {
     far_free(s->slot[i].obj);
     fards_ht_delete_slot(s, i);
