@@ -1,6 +1,7 @@
 /* CLOCK: a small hot set touched between slices of a long streaming scan stays local; a scan through
  * don't-cache accesses does not evict it even untouched; the same scan through ordinary accesses does
- * (the control that shows the first two could fail). */
+ * (the control that shows the first two could fail); skewed reads of small objects keep the budget
+ * filled with live hot objects. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -84,7 +85,43 @@ START_TEST(nontemporal_scope_leaves_hot_set_alone) {
 }
 END_TEST
 
+/* Skewed reads of small objects keep the budget filled with live, mostly hot objects: the
+ * evacuator's copy regions, victims that readers took objects back from, and threads' partly
+ * filled regions must not hold the budget with little in it (at one time a hot set like this one
+ * held a fifth of the budget). */
+#define SMALL 256
+#define SMALL_COUNT 65536 /* 16 MiB: twice the budget */
+#define SMALL_HOT 8192    /* 2 MiB, a quarter of the budget */
+
+START_TEST(skewed_reads_keep_the_budget_filled) {
+  rt_budget("8M");
+  static char *o[SMALL_COUNT];
+  for (int i = 0; i < SMALL_COUNT; i++) rt_fill(o[i] = far_malloc(SMALL), SMALL, i, 0);
+  uint64_t rng = 7;
+  for (int r = 0; r < 400000; r++) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t x = rng >> 33;
+    int i = x % 5 ? (int)((x / 5) % SMALL_HOT) * (SMALL_COUNT / SMALL_HOT) : (int)(x % SMALL_COUNT);
+    far_scope_enter(22);
+    volatile const char *q = far_read(o[i], SMALL, 22);
+    (void)q[0];
+    far_scope_exit();
+  }
+  size_t local = 0, hot_local = 0;
+  for (int i = 0; i < SMALL_COUNT; i++) {
+    int in = far_is_resident(o[i]);
+    local += (size_t)in;
+    hot_local += (size_t)(in && i % (SMALL_COUNT / SMALL_HOT) == 0);
+  }
+  fprintf(stderr, "skewed reads: %zu objects local (%zu KiB), %zu of the %d hot\n", local,
+          local * SMALL >> 10, hot_local, SMALL_HOT);
+  ck_assert_uint_ge(local * SMALL, (8u << 20) / 100 * 45); /* the data's share is at most 80% */
+  ck_assert_uint_ge(hot_local, SMALL_HOT * 9 / 10);
+}
+END_TEST
+
 static void add(Suite *s) {
+  rt_add(s, skewed_reads_keep_the_budget_filled);
   rt_add(s, hot_set_survives_a_streaming_scan);
   rt_add(s, dont_cache_scan_leaves_hot_set_alone);
   rt_add(s, ordinary_scan_evicts_untouched_hot_set);
