@@ -200,8 +200,10 @@ static void *serve_range(void *arg) {
       finish(w, f, &w->ring[f % ring], d > 1);
     if (i >= from + lag_answer && a < end) {
       w->acc ^= respond(w, &w->ring[a % ring].r);
-      if (w->progress && (a - from) % 4096 == 4095)
+      if (w->progress && (a - from) % 4096 == 4095) {
         printf("time rps_bound=%.1f\n", (double)w->total / (app_now() - t0));
+        fflush(stdout); /* a run stopped by the sweep's cap must still have written it */
+      }
     }
   }
   return NULL;
