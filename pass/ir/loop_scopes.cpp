@@ -20,6 +20,15 @@ namespace {
 // Iterations one loop scope may span: bounds how long the evacuator can wait for it.
 constexpr unsigned kIterationsPerScope = 32;
 
+// The calls a loop scope may span: a `__scope` block's open and close, whose scope only nests in
+// it (and whose don't-cache mode ends with the block, see far/farcc.h).
+bool isScopeBlockCall(const Instruction &inst) {
+  const auto *call = dyn_cast<CallBase>(&inst);
+  const Function *callee = call ? call->getCalledFunction() : nullptr;
+  return callee &&
+         (callee->getName() == "__far_scope_open" || callee->getName() == "__far_scope_close");
+}
+
 bool isEligible(const Loop &loop, const SmallPtrSetImpl<const BasicBlock *> &barrierBlocks) {
   if (llvm::none_of(loop.blocks(), [&](BasicBlock *b) { return barrierBlocks.count(b); }))
     return false;
@@ -28,7 +37,7 @@ bool isEligible(const Loop &loop, const SmallPtrSetImpl<const BasicBlock *> &bar
     return false;
   for (BasicBlock *block : loop.blocks())
     for (Instruction &inst : *block)
-      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst)) return false;
+      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst) && !isScopeBlockCall(inst)) return false;
   return true;
 }
 

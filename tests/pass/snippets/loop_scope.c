@@ -17,3 +17,13 @@ void with_call(struct node *p, int n) {
   // CHECK-NOT: loop_scope.c:[[@LINE-1]]:{{[0-9]+}}: remark: loop holds
   // CHECK: loop_scope.c:[[@LINE-2]]:{{[0-9]+}}: remark: far_write barrier of 4 bytes
 }
+// A `__scope_nocache` block as the loop body: its open and close do not count as calls, the block's
+// scope nests in the loop's (and its don't-cache mode ends with each block).
+void smooth(struct node *p, int n) {
+  for (int i = 1; i < n; i++) __scope_nocache {
+      // CHECK: loop_scope.c:[[@LINE-1]]:{{[0-9]+}}: remark: loop holds one scope across up to 32 iterations
+      p[i].v = p[i - 1].v;
+      // CHECK: loop_scope.c:[[@LINE-1]]:{{[0-9]+}}: remark: read cached per 256-byte window
+      // CHECK: loop_scope.c:[[@LINE-2]]:{{[0-9]+}}: remark: write cached per 256-byte window
+    }
+}

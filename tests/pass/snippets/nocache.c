@@ -24,5 +24,5 @@ void stream(struct node *p, int n) {
 }
 // CHECK-NOT: call void @far_scope_nontemporal
 // CHECK: [[PENDING:%.*]] = load i32, i32* getelementptr inbounds (%struct.far_thread, %struct.far_thread* @far_self, i64 0, i32 2)
-// CHECK-NEXT: [[NT:%.*]] = or i32 [[PENDING]], 1
+// CHECK: [[NT:%.*]] = or i32 [[PENDING]], 1
 // CHECK-NEXT: store i32 [[NT]], i32* getelementptr inbounds (%struct.far_thread, %struct.far_thread* @far_self, i64 0, i32 2)
