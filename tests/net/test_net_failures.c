@@ -1,6 +1,8 @@
-/* Failures: a closed port, a wrong token, and a server killed (SIGKILL) while threads have
- * synchronous and asynchronous requests in flight. Every request must complete with FAR_ENET (none
- * hangs, no write is reported done), and the error must name the server. */
+/* Failures: a closed port, a wrong token, a server killed (SIGKILL) while threads have synchronous
+ * and asynchronous requests in flight, and a server that answers a large batched read with a
+ * malformed reply. Every request must complete with FAR_ENET (FAR_EPROTO for the malformed reply:
+ * none hangs, no write is reported done), and the error must name the server. */
+#include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "far/wire_codec.h"
 #include "net_test.h"
 
 static int closed_port(void) {
@@ -133,6 +136,141 @@ START_TEST(server_killed_mid_run) {
 }
 END_TEST
 
+/* A fake server for the malformed-reply test: answers hello on both of the client's connections,
+ * then every READV request with a reply of the right id that is wrong in one way (`how`). */
+enum { BAD_LONG_ELEMENT, BAD_TRAILING_BYTES };
+struct fake {
+  int lfd, port, how;
+  pthread_t th;
+};
+
+/* Reads one frame body from fd into r; NULL when the peer closed. */
+static const uint8_t *fake_frame(int fd, far_frame_reader *r, uint32_t *len) {
+  const uint8_t *body;
+  const char *why;
+  while (far_frame_reader_next(r, &body, len, &why) != 1) {
+    size_t room;
+    uint8_t *p = far_frame_reader_space(r, &room);
+    ssize_t n = p ? recv(fd, p, room, 0) : -1;
+    if (n <= 0) return NULL;
+    far_frame_reader_commit(r, (size_t)n);
+  }
+  return body;
+}
+
+static void fake_answer(int fd, const far_wire_req *q, int how) {
+  static uint8_t data[1 << 17];
+  far_wbuf b;
+  far_wbuf_init(&b);
+  if (q->op == FAR_OP_HELLO) {
+    far_wire_put_hello_reply(&b, q->rid, FAR_OK);
+  } else if (q->op == FAR_OP_READV) {
+    far_wire_begin_readv_reply(&b, q->rid, q->items.left);
+    for (uint32_t i = 0; i < q->items.left; i++) /* the objects are 64 KiB */
+      far_wire_add_data(&b, data, how == BAD_LONG_ELEMENT && i == 1 ? (1u << 16) + 100 : 1u << 16);
+    if (how == BAD_TRAILING_BYTES)
+      far_wire_add_data_head(&b, 0); /* an element more than the count announces, inside the frame */
+    far_wire_end(&b);
+  } else {
+    far_wire_put_status(&b, q->op, q->rid, FAR_OK);
+  }
+  for (size_t off = 0; off < b.len;) {
+    ssize_t n = send(fd, b.data + off, b.len - off, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+  far_wbuf_free(&b);
+}
+
+static void *fake_main(void *arg) {
+  struct fake *f = arg;
+  struct pollfd fds[2];
+  far_frame_reader rd[2];
+  int open = 0;
+  for (int i = 0; i < 2; i++) /* the client connects one at a time, each waiting for its hello */
+    fds[i] = (struct pollfd){.fd = -1, .events = POLLIN}, far_frame_reader_init(&rd[i]);
+  while (open < 2 || fds[0].fd >= 0 || fds[1].fd >= 0) { /* until the client has closed both */
+    if (open < 2) {
+      fds[open].fd = accept(f->lfd, NULL, NULL);
+      fds[open].revents = POLLIN;
+      open++;
+    } else if (poll(fds, 2, 10000) <= 0) {
+      break;
+    }
+    for (int i = 0; i < open; i++) {
+      if (fds[i].fd < 0 || !fds[i].revents) continue;
+      uint32_t len;
+      far_wire_req q;
+      const char *why;
+      const uint8_t *body = fake_frame(fds[i].fd, &rd[i], &len);
+      if (!body || far_wire_decode_request(body, len, &q, &why) != 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        continue;
+      }
+      fake_answer(fds[i].fd, &q, f->how);
+      fds[i].revents = 0;
+    }
+  }
+  for (int i = 0; i < 2; i++) {
+    if (fds[i].fd >= 0) close(fds[i].fd);
+    far_frame_reader_free(&rd[i]);
+  }
+  return NULL;
+}
+
+static void fake_start(struct fake *f, int how) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  f->how = how;
+  f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_eq(bind(f->lfd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(f->lfd, 4), 0);
+  ck_assert_int_eq(getsockname(f->lfd, (struct sockaddr *)&a, &len), 0);
+  f->port = ntohs(a.sin_port);
+  pthread_create(&f->th, NULL, fake_main, f);
+}
+
+/* Large READV replies are received straight into the objects (rt/net_direct.c); a reply that does
+ * not fit its request must fail the batch with FAR_EPROTO and name the server, not write past an
+ * object or hang. */
+static void malformed_large_readv(int how, const char *message) {
+  struct fake f;
+  fake_start(&f, how);
+  char addr[64], err[512];
+  snprintf(addr, sizeof addr, "127.0.0.1:%d", f.port);
+  far_net_config cfg = {.servers = addr};
+  far_net *net = far_net_open(&cfg, err, sizeof err);
+  ck_assert_msg(net != NULL, "%s", err);
+  enum { N = 8 };
+  static unsigned char bufs[N][(1 << 16) + 64];
+  far_io ios[N];
+  for (int i = 0; i < N; i++) {
+    memset(bufs[i] + (1 << 16), 0x5a, 64); /* a guard after each object */
+    ios[i] = (far_io){.cls = 16, .id = (uint64_t)i, .buf = bufs[i]};
+  }
+  far_ticket t;
+  ck_assert_int_eq(far_net_readv(net, ios, N, &t, NULL, NULL), FAR_OK);
+  ck_assert_int_eq(far_ticket_wait(net, &t), FAR_EPROTO);
+  for (int i = 0; i < N; i++)
+    for (int k = 0; k < 64; k++) ck_assert_uint_eq(bufs[i][(1 << 16) + k], 0x5a);
+  far_net_error(net, err, sizeof err);
+  ck_assert_msg(strstr(err, addr) && strstr(err, message), "error: %s", err);
+  far_net_close(net);
+  close(f.lfd);
+  pthread_join(f.th, NULL);
+}
+
+START_TEST(large_readv_element_longer_than_its_object) {
+  malformed_large_readv(BAD_LONG_ELEMENT, "does not match its request");
+}
+END_TEST
+
+START_TEST(large_readv_reply_longer_than_its_elements) {
+  malformed_large_readv(BAD_TRAILING_BYTES, "longer than its elements");
+}
+END_TEST
+
 int main(int argc, char **argv) {
   Suite *s = suite_create("net_failures");
   TCase *tc = tcase_create("failures");
@@ -141,6 +279,8 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, bad_server_lists_are_refused);
   tcase_add_test(tc, wrong_token_is_refused);
   tcase_add_test(tc, server_killed_mid_run);
+  tcase_add_test(tc, large_readv_element_longer_than_its_object);
+  tcase_add_test(tc, large_readv_reply_longer_than_its_elements);
   suite_add_tcase(s, tc);
   return run_suite(s, argc, argv);
 }
