@@ -8,7 +8,7 @@
  * in AIFM). Keys are ranked by popularity through a fixed permutation of the key space and inserted
  * in key order, so hot keys are spread over the whole table (and, for a paging runtime, over every
  * page of it), as in a real key space. The array is filled first and the table second, so the small
- * entries start out local (the most recently written data) in every system.
+ * entries are the most recently written data in every system (all local while they fit).
  *
  *   webfront [--keys N] [--elements N] [--requests N] [--warmup N] [--threads T]
  *     (or WF_KEYS, WF_ELEMENTS, WF_REQUESTS, WF_WARMUP, WF_THREADS; defaults 32 Mi keys (512 MiB
