@@ -4,10 +4,13 @@
  * the entry says FETCHING, so other objects on the same table page stay reachable), waits for a fetch
  * already in flight, or deals with an object the evacuator chose:
  *   - the evacuator is still waiting for older scopes: take it back (clear EVAC) and use it in place;
- *   - the wait is over: move it to this thread's region (pauseless: no waiting for the evacuator). */
+ *   - the wait is over: move it to this thread's region (pauseless: no waiting for the evacuator).
+ * A thread waiting for a fetch in flight reads the sockets itself, as a synchronous miss does
+ * (net_wait.c): the reply, its own prefetch's or anyone's, completes on the waiting thread. */
 #include <string.h>
 
 #include "core.h"
+#include "net_internal.h"
 #include "support.h"
 
 /* Records a use of an object whose CLOCK bit is clear. The first use of a prefetched object counts
@@ -54,18 +57,28 @@ static char *fetch(unsigned cls, uint64_t id, uint64_t dirty, int kind) {
   return p;
 }
 
+static int fetch_over(void *slot) {
+  return !(__atomic_load_n((uint64_t *)slot, __ATOMIC_ACQUIRE) & FAR_E_FETCHING);
+}
+
+/* Waits until the fetch of *slot in flight has landed, reading and completing the replies that
+ * come meanwhile: spin, then sleep in poll() on the busy sockets (net_wait). Napping instead and
+ * leaving the reply to the poller costs a wake-up of each thread on top of the reply's latency. */
+static void wait_fetch(uint64_t *slot) {
+  net_wait(far_server(), fetch_over, slot, NULL, 0, -1, 0);
+}
+
 char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool *prefetched) {
   uint64_t *slot = far_entry(cls, id);
   uint64_t dirty = (access & FAR_ACCESS_WRITE) ? FAR_E_DIRTY : 0;
   int kind = (access & FAR_ACCESS_NT) ? FAR_REGION_NT : FAR_REGION_NORMAL;
-  unsigned spins = 0;
   for (;;) {
     far_entry_lock(cls, id);
     uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
     char *p;
     if (e & FAR_E_FETCHING) { /* someone else's fetch or a prefetch: wait for it */
       far_entry_unlock(cls, id);
-      far_relax(&spins);
+      wait_fetch(slot);
       continue;
     }
     if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) == (FAR_E_PRESENT | FAR_E_EVAC)) {

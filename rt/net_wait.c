@@ -8,7 +8,9 @@
  *   - in poll() on the sockets of the busy connections (at most LEAD_MAX), reading what arrives
  *     when it wakes, so a reply costs one wake-up as with a blocking recv. It takes no lock while
  *     asleep: spinning threads keep reading those sockets for their own replies;
- *   - with more busy connections, on a futex, leaving the sockets to other readers or the poller.
+ *   - with more busy connections, on a futex, leaving the sockets to other readers or the poller;
+ *     a waiter without a futex word (one waiting for an object being fetched, rt/miss.c) yields a
+ *     while, then naps: with no busy connection its reply is usually being completed elsewhere.
  * Rule that keeps every in-flight request read: a thread stops reading only after making sure
  * that each busy connection still has a spinning thread, a sleeper in poll(), or the poller. */
 #include <limits.h>
@@ -23,6 +25,7 @@
 #define SLEEP_CHECK_NS (100ull * 1000000) /* a futex sleeper re-checks this often (belt and braces) */
 #define LEAD_MAX 8                        /* most connections a sleeping waiter polls itself */
 #define LEAD_POLL_MS 1 /* a poll() sleeper re-checks this often: another reader may take its reply */
+#define NAP_YIELDS 64  /* a waiter without a word yields this often before it naps */
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -118,10 +121,15 @@ static void lead_sleep(lead *l, int (*pred)(void *), void *arg) {
   let_readers_finish(l);
 }
 
-static void futex_wait_until(atomic_uint *word, unsigned sleeping) {
+/* Without a word to sleep on (and no socket to sleep in) the answer is usually a moment away: no
+ * connection is busy because another thread is completing the reply (a request leaves `inflight`
+ * when its reply is claimed) or the request is still being queued. So yield first, nap later. */
+static void futex_wait_until(atomic_uint *word, unsigned sleeping, unsigned *naps) {
   unsigned expected = 0;
   if (word && (atomic_compare_exchange_strong(word, &expected, sleeping) || expected == sleeping))
     futex_sleep(word, sleeping);
+  else if (!word && ++*naps < NAP_YIELDS)
+    sched_yield();
   else if (!word)
     usleep(200);
 }
@@ -143,11 +151,12 @@ int net_wait(far_net *net, int (*pred)(void *), void *arg, atomic_uint *word, un
   lead l = {.n = 0};
   if (!pred(arg)) lead_take(net, &l);
   stop_polling(net);
+  unsigned naps = 0;
   while (!pred(arg) && now_ns() <= end) {
     if (l.n)
       lead_sleep(&l, pred, arg);
     else
-      futex_wait_until(word, sleeping);
+      futex_wait_until(word, sleeping, &naps);
     if (!pred(arg) && l.n == 0) lead_take(net, &l);
   }
   lead_release(&l);
