@@ -120,10 +120,18 @@ static void seal(struct far_region *r) {
   far_evac_kick(); /* an evacuator that found nothing to take waits for this */
 }
 
+static bool fits(const struct far_region *r, unsigned cls) {
+  return r && r->top + ((size_t)1 << cls) + (r->nobj + 1) * sizeof(uint64_t) <= region_bytes;
+}
+
+size_t far_cache_alloc_cost(unsigned cls, int kind) {
+  return fits(current[kind], cls) ? (size_t)1 << cls : region_bytes;
+}
+
 void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region) {
   size_t size = (size_t)1 << cls;
   struct far_region *r = current[kind];
-  if (!r || r->top + size + (r->nobj + 1) * sizeof(uint64_t) > region_bytes) {
+  if (!fits(r, cls)) {
     if (r) seal(r);
     r = current[kind] = region_get(kind);
   }

@@ -107,6 +107,9 @@ void far_cache_seal_current(void);
 /* Bytes the calling thread's current region of the given kind holds (objects and headers), 0 when it
  * has none. */
 size_t far_cache_current_bytes(int kind);
+/* Bytes an allocation of class cls in the calling thread's region of the given kind adds to local
+ * memory: the object's size when it fits in the current region, else a whole new region. */
+size_t far_cache_alloc_cost(unsigned cls, int kind);
 /* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
 size_t far_cache_pick_victims(struct far_region **out, size_t max);
 void far_cache_release(struct far_region *r);   /* victim emptied: back to the free list */
