@@ -141,6 +141,9 @@ static inline void far_scope_auto_exit(void) { far_scope_exit(); }
 void far_evac_start(unsigned threads);
 /* Called after local memory grew: wakes the evacuator above the start threshold. */
 void far_evac_kick(void);
+/* Returns once every evacuation round running at the call has ended (its write-backs acknowledged).
+ * Not from inside a scope: a round waits for older scopes. */
+void far_evac_await_rounds(void);
 /* Budget thresholds in bytes. */
 size_t far_evac_start_bytes(void);
 size_t far_evac_block_bytes(void);

@@ -155,6 +155,17 @@ static void write_back(struct round *rd) {
   rd->nios = 0;
 }
 
+/* Held shared by every round in progress. A round may be writing back an object that a mutator has
+ * since moved out of its victim and freed: the free's FREE must not reach the server before that
+ * write (on another connection it could, and the server would keep the freed object), so the
+ * sender of FREEs first waits for the rounds running (far_evac_await_rounds). */
+static pthread_rwlock_t rounds_running = PTHREAD_RWLOCK_INITIALIZER;
+
+void far_evac_await_rounds(void) {
+  pthread_rwlock_wrlock(&rounds_running);
+  pthread_rwlock_unlock(&rounds_running);
+}
+
 static atomic_size_t victims_taken; /* regions other rounds are emptying right now */
 
 /* Enough regions to bring usage under the stop threshold, counting those other evacuator threads
@@ -291,7 +302,9 @@ static void *evacuator(void *arg) {
     pthread_mutex_unlock(&lock);
     if (table_release_wanted()) far_table_release_empty();
     update_pressure();
+    pthread_rwlock_rdlock(&rounds_running);
     bool progressed = far_local_bytes() >= start_bytes && one_round();
+    pthread_rwlock_unlock(&rounds_running);
     if (table_release_wanted()) far_table_release_empty();
     update_pressure();
     far_heap_flush_frees();

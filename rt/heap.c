@@ -227,7 +227,8 @@ bool far_heap_frees_waiting(void) {
 }
 
 /* Serialised, so a caller returns only after every free queued before it reached the server, even
- * those another thread (the evacuator) had taken. */
+ * those another thread (the evacuator) had taken. Called by evacuator threads between rounds (and by
+ * tests), never inside a scope. */
 void far_heap_flush_frees(void) {
   static pthread_mutex_t flushing = PTHREAD_MUTEX_INITIALIZER;
   pthread_mutex_lock(&flushing);
@@ -238,6 +239,7 @@ void far_heap_flush_frees(void) {
   npending = cap_pending = 0;
   atomic_store(&queued, 0);
   pthread_mutex_unlock(&pending_lock);
+  if (n) far_evac_await_rounds(); /* a write-back of a freed object may still be in flight */
   for (size_t i = 0; i < n; i++) {
     int st = far_net_free(far_server(), batch[i].cls, batch[i].start, batch[i].count);
     if (st != FAR_OK) far_net_fail("free", st);

@@ -33,11 +33,12 @@ static char *use_evacuating(unsigned cls, uint64_t id, uint64_t e, uint64_t dirt
     far_entry_set(cls, id, (e & ~FAR_E_EVAC) | FAR_E_HOT | dirty);
     return old;
   }
+  /* The evacuator may be writing the old copy back right now, so the server may hold the object
+   * from here on: never NOREMOTE again (its far_free must send a FREE, after that write). */
   struct far_region *r;
   char *p = far_cache_alloc_raw(cls, id, kind, &r);
   memcpy(p, old, (size_t)1 << cls);
-  far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_HOT |
-                             (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)) | dirty);
+  far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_HOT | (e & FAR_E_DIRTY) | dirty);
   return p;
 }
 
