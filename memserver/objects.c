@@ -65,24 +65,17 @@ static int readv_pieces(ns *n, const far_wire_req *req, ns_scratch *s) {
   return k;
 }
 
-#define SEND_IOV_MAX 1024 /* Linux's limit on the pieces of one sendmsg (UIO_MAXIOV) */
-
-/* Sends the pieces, SEND_IOV_MAX at a time, until the socket stops taking them; the bytes sent. */
-static size_t send_pieces(int fd, struct iovec *iov, int k) {
-  size_t sent = 0;
-  for (int at = 0; at < k;) {
-    int m = k - at < SEND_IOV_MAX ? k - at : SEND_IOV_MAX;
-    size_t want = 0;
-    for (int i = 0; i < m; i++)
-      want += iov[at + i].iov_len;
-    struct msghdr mh = {.msg_iov = iov + at, .msg_iovlen = (size_t)m};
-    ssize_t got = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+/* Sends the pieces until the socket stops taking them; the bytes sent. */
+static size_t send_pieces(int fd, struct iovec *iov, size_t k) {
+  size_t sent = 0, i = 0;
+  while (i < k) {
+    size_t end = k - i < FAR_WIRE_IOV_MAX ? k : i + FAR_WIRE_IOV_MAX;
+    ssize_t got = far_wire_send_pieces(fd, iov, &i, k);
     if (got <= 0)
       break;
     sent += (size_t)got;
-    if ((size_t)got < want)
+    if (i < end) /* the socket took part of them: it is full */
       break;
-    at += m;
   }
   return sent;
 }
@@ -95,7 +88,7 @@ int ns_readv_send(ns *n, int fd, far_wbuf *out, size_t *sent, const far_wire_req
   if (k > 0) {
     for (int i = 0; i < k; i++)
       total += s->iov[i].iov_len;
-    *sent = send_pieces(fd, s->iov, k);
+    *sent = send_pieces(fd, s->iov, (size_t)k);
   }
   if (*sent < total || k <= 0) /* the socket is full (or the reply failed): queue all of it */
     rc = encode_readv(n, out, req);

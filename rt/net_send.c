@@ -11,8 +11,6 @@
 #include <sys/socket.h>
 #include "net_internal.h"
 
-#define SEND_IOV_MAX 1024 /* Linux's limit on the pieces of one sendmsg (UIO_MAXIOV) */
-
 static _Thread_local net_conn *flushing_here; /* the connection this thread is flushing */
 
 static _Thread_local unsigned thread_conn_hint;
@@ -105,25 +103,12 @@ static int enqueue(net_conn *c, net_req *req) {
   return 0;
 }
 
-/* Moves past n bytes of the pieces iov[*i..k). */
-static void advance(struct iovec *iov, size_t *i, size_t k, size_t n) {
-  while (*i < k && n >= iov[*i].iov_len) n -= iov[(*i)++].iov_len;
-  if (*i < k) {
-    iov[*i].iov_base = (char *)iov[*i].iov_base + n;
-    iov[*i].iov_len -= n;
-  }
-}
-
 /* Sends all of the pieces; while the socket is full, reads replies so the server can go on writing. */
 static int send_all(net_conn *c, struct iovec *iov, size_t k) {
   size_t i = 0;
-  advance(iov, &i, k, 0);
   while (i < k) {
-    struct msghdr mh = {.msg_iov = iov + i, .msg_iovlen = k - i < SEND_IOV_MAX ? k - i : SEND_IOV_MAX};
-    ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      advance(iov, &i, k, (size_t)n);
-    } else if (n < 0 && errno == EAGAIN) {
+    ssize_t n = far_wire_send_pieces(c->fd, iov, &i, k);
+    if (n < 0 && errno == EAGAIN) {
       if (net_try_rx(c)) {
         int r = net_read_once(c);
         net_release_rx(c);

@@ -8,6 +8,7 @@ add_library(farwire STATIC
   ${CMAKE_CURRENT_LIST_DIR}/wire_decode_reply.c
   ${CMAKE_CURRENT_LIST_DIR}/wire_list.c
   ${CMAKE_CURRENT_LIST_DIR}/wire_reader.c
+  ${CMAKE_CURRENT_LIST_DIR}/wire_send.c
   ${CMAKE_CURRENT_LIST_DIR}/wire_status.c)
 target_include_directories(farwire PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
 target_link_libraries(farwire PUBLIC PkgConfig::MSGPACK)

@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include "far/wire.h"
 
 /* ---------------------------------------------------------------- output buffer */
@@ -201,5 +203,11 @@ int far_wire_readv_head(const uint8_t *body, size_t avail, uint64_t *rid, uint32
 int far_wire_data_head(const uint8_t *p, size_t avail, uint32_t *len, size_t *used);
 /* Header bytes of an element of len bytes, as the encoder writes it. */
 size_t far_wire_data_head_size(uint32_t len);
+
+/* Sending a frame as pieces (wire_send.c): one non-blocking sendmsg of the pieces iov[*i..k), at
+ * most FAR_WIRE_IOV_MAX of them (Linux's UIO_MAXIOV). Returns what sendmsg returned; the bytes sent
+ * are consumed: *i moves past the pieces sent whole and a piece sent in part is trimmed. */
+#define FAR_WIRE_IOV_MAX 1024
+ssize_t far_wire_send_pieces(int fd, struct iovec *iov, size_t *i, size_t k);
 
 #endif
