@@ -120,8 +120,11 @@ static void seal(struct far_region *r) {
   far_evac_kick(); /* an evacuator that found nothing to take waits for this */
 }
 
+/* Bytes a region holds: its objects and their headers. */
+static size_t used(const struct far_region *r) { return r->top + r->nobj * sizeof(uint64_t); }
+
 static bool fits(const struct far_region *r, unsigned cls) {
-  return r && r->top + ((size_t)1 << cls) + (r->nobj + 1) * sizeof(uint64_t) <= region_bytes;
+  return r && used(r) + ((size_t)1 << cls) + sizeof(uint64_t) <= region_bytes;
 }
 
 size_t far_cache_alloc_cost(unsigned cls, int kind) {
@@ -153,20 +156,9 @@ struct far_region *far_region_of(const void *local) {
   return &regions[((const char *)local - far_arena_base) / region_bytes];
 }
 
-const void *far_local_hint(const void *addr) {
-  uintptr_t a = (uintptr_t)addr;
-  long c = far_class_of_(a);
-  if (c < 0) return far_is_far(addr) ? NULL : addr;
-  if (!far_table) return NULL;
-  uint64_t id = far_addr_id(a) & FAR_TABLE_ID_MASK;
-  uint64_t e = __atomic_load_n(far_entry((unsigned)c, id), __ATOMIC_ACQUIRE);
-  if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) != FAR_E_PRESENT) return NULL;
-  return far_entry_local(e, (unsigned)c, id) + far_addr_within(a);
-}
-
 size_t far_cache_current_bytes(int kind) {
   struct far_region *r = current[kind];
-  return r ? r->top + r->nobj * sizeof(uint64_t) : 0;
+  return r ? used(r) : 0;
 }
 
 void far_cache_seal_current(void) {

@@ -40,7 +40,6 @@ void net_ticket_end(far_ticket *t) {
   if (prev == 1) net_wake(&t->state);
 }
 
-
 void net_req_complete(net_req *req, int status) {
   for (uint32_t i = 0; i < req->n; i++) net_req_io(req, i)->status = status;
   far_ticket *t = req->ticket;

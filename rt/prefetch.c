@@ -191,13 +191,26 @@ void far_prefetch_objects(const void *const *addrs, size_t n) {
 
 void far_prefetch_nt(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NT); }
 
-/* The same decoding as the barrier fast path (far_access_), so it answers for the entry a barrier
- * would use. */
+/* The table entry of heap address a of class c, as it is now; 0 (not present) before the table
+ * exists. The same decoding as the barrier fast path (far_access_), so the residency queries below
+ * answer for the entry a barrier would use. */
+static uint64_t entry_now(uintptr_t a, long c) {
+  if (!far_table) return 0;
+  return __atomic_load_n(far_entry((unsigned)c, far_addr_id(a) & FAR_TABLE_ID_MASK), __ATOMIC_ACQUIRE);
+}
+
 int far_is_resident(const void *addr) {
   uintptr_t a = (uintptr_t)addr;
   long c = far_class_of_(a);
   if (c < 0) return !far_is_far(addr);
-  if (!far_table) return 0;
-  uint64_t e = __atomic_load_n(far_entry((unsigned)c, far_addr_id(a) & FAR_TABLE_ID_MASK), __ATOMIC_ACQUIRE);
-  return (e & FAR_E_PRESENT) != 0;
+  return (entry_now(a, c) & FAR_E_PRESENT) != 0;
+}
+
+const void *far_local_hint(const void *addr) {
+  uintptr_t a = (uintptr_t)addr;
+  long c = far_class_of_(a);
+  if (c < 0) return far_is_far(addr) ? NULL : addr;
+  uint64_t e = entry_now(a, c);
+  if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) != FAR_E_PRESENT) return NULL;
+  return far_entry_local(e, (unsigned)c, far_addr_id(a) & FAR_TABLE_ID_MASK) + far_addr_within(a);
 }
