@@ -271,10 +271,11 @@ static inline void fards_ht_prefetch_local(const char *p, size_t entry_size) {
 /* The first half of a batched get for hashes h[0..n) (n <= FARDS_HT_BATCH) of entries of entry_size
  * bytes: prefetches the entries that are not local, in one request, and the local ones' bytes into
  * the CPU's caches; returns how many it asked the server for, and sets bit i of *remote (may be
- * NULL) when key i has an entry on its way. On its own so that benchmarks can time it. The index is read in two stages (all slots asked for, then probed), and residency is
- * checked only after every probe, with no lock in between, so the object-table misses of a batch
- * overlap too. An entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the
- * runtime installs only what is still awaited). */
+ * NULL) when key i has an entry on its way. On its own so that benchmarks can time it. The index
+ * is read in two stages (all slots asked for, then probed), and residency is checked only after
+ * every probe, with no lock in between, so the object-table misses of a batch overlap too. An
+ * entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the runtime installs
+ * only what is still awaited). */
 static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
                                               size_t entry_size, uint64_t *remote) {
   const void *cand[FARDS_HT_BATCH];
