@@ -18,12 +18,18 @@
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 using namespace llvm;
 
 namespace farpass {
 namespace {
+
+// Regions in a loop holding a scope open their own nested scope too (as before 2026-11-27; for
+// measuring what leaving it out saves).
+cl::opt<bool> nestInLoopScopes("farpass-nest-loop-regions", cl::init(false),
+                               cl::desc("farpass: regions nest their own scope in a loop's scope"));
 
 class RegionEmitter {
 public:
@@ -69,16 +75,22 @@ private:
     PHINode *address = PHINode::Create(api.bytePtr, 2, "far.addr", &first->getParent()->front());
     address->addIncoming(start, headBlock);
     address->addIncoming(local, slowEnd->getParent());
-    IRBuilder<> atHead(headBlock->getTerminator());
-    entered = entered ? atHead.CreateOr(entered, isFar, "far.entered") : isFar;
+    if (!loopHeld || nestInLoopScopes) {
+      IRBuilder<> atHead(headBlock->getTerminator());
+      entered = entered ? atHead.CreateOr(entered, isFar, "far.entered") : isFar;
+    }
     group.address = address;
     for (Access &access : group.accesses) redirect(access, address, group.lo);
   }
 
-  // Inside the far branch: enter the region's scope unless an earlier group already did.
+  // Inside the far branch: enter the region's scope unless an earlier group already did. In a
+  // loop holding a scope, the loop's scope is the region's: it is left only on the latch (after
+  // the region's last access) and at the loop's exits, so a nested scope per region would only
+  // add a depth increment and decrement (and the exit's pending test) per barrier.
   // Calls get the debug location of the access they serve (the inliner requires one).
   void openScope(Instruction *slowEnd, unsigned site, const DebugLoc &where) {
     if (loopHeld) openLoopScope(slowEnd, site, where);
+    if (loopHeld && !nestInLoopScopes) return;
     Instruction *enterAt = slowEnd;
     if (entered) {
       IRBuilder<> builder(slowEnd);
