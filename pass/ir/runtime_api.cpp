@@ -5,11 +5,16 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/xxhash.h"
 
 using namespace llvm;
 
 namespace farpass {
+
+// The far test of the barriers as before 2026-11-27: the tag byte only (for measuring).
+static cl::opt<bool> tagOnlyTest("farpass-tag-test", cl::init(false),
+                                 cl::desc("farpass: test only the far tag before a barrier"));
 
 RuntimeApi::RuntimeApi(Module &module) : module(module) {
   LLVMContext &ctx = module.getContext();
@@ -41,10 +46,19 @@ FunctionCallee RuntimeApi::barrier(bool isWrite, bool nontemporal) const {
   return isWrite ? write : read;
 }
 
+// The test is the runtime's own first step (far_access_ in far/rt.h: class = (a >> 51) - (0xFA <<
+// 5), far when class <= FAR_HEAP_CLASS_MAX), so once the barrier is inlined into the far branch
+// LLVM folds the runtime's repetition of it away; a tag-only test left both (about four
+// instructions per barrier). Tagged addresses of no heap class were passed to the barrier, which
+// returned them unchanged: now they skip it, with the same result.
 Value *RuntimeApi::isFar(IRBuilder<> &builder, Value *pointer) const {
   Value *bits = builder.CreatePtrToInt(pointer, sizeTy);
-  return builder.CreateICmpEQ(builder.CreateLShr(bits, kFarTagShift),
-                              ConstantInt::get(sizeTy, kFarTag), "far.is");
+  if (tagOnlyTest)
+    return builder.CreateICmpEQ(builder.CreateLShr(bits, kFarTagShift),
+                                ConstantInt::get(sizeTy, kFarTag), "far.is");
+  Value *cls = builder.CreateSub(builder.CreateLShr(bits, kFarClassShift),
+                                 ConstantInt::get(sizeTy, kFarTag << (kFarTagShift - kFarClassShift)));
+  return builder.CreateICmpULE(cls, ConstantInt::get(sizeTy, kFarClassMax), "far.is");
 }
 
 unsigned RuntimeApi::nextSite(std::string name) {

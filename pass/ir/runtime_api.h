@@ -14,11 +14,12 @@ namespace farpass {
 constexpr unsigned kFarTagShift = 56;
 constexpr uint64_t kFarTag = 0xFA;
 constexpr unsigned kFarClassShift = 51; // bits 55..51: the size class c (objects of 2^c bytes)
+constexpr uint64_t kFarClassMax = 16;    // FAR_HEAP_CLASS_MAX: larger classes are not heap addresses
 
 struct RuntimeApi {
   explicit RuntimeApi(llvm::Module &module);
   llvm::FunctionCallee barrier(bool write, bool nontemporal) const;
-  // i1: the pointer carries the far tag.
+  // i1: the pointer carries the far tag and a heap size class (a far heap address).
   llvm::Value *isFar(llvm::IRBuilder<> &builder, llvm::Value *pointer) const;
   // A debug location for a call inserted near INST: the inliner and the DWARF writer need one on
   // every call to an inlinable function when the function has debug info.

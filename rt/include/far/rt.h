@@ -80,6 +80,10 @@ void far_free(void *p);              /* far -> far heap; anything else -> free()
 char *far_strdup(const char *s);
 /* Bytes usable at p (the allocation's rounded size); 0 for a non-far p. */
 size_t far_usable_size(const void *p);
+/* far_malloc for an object the program expects to use often (e.g. one it just had to fetch): a small
+ * one (up to 128 B) shares its far object only with other such allocations, so it is not evicted
+ * with, or fetched alongside, unrelated cold objects. Larger sizes behave as far_malloc. */
+void *far_malloc_hot(size_t n);
 
 static inline int far_is_far(const void *p) {
   return ((uintptr_t)p >> 56) == FAR_ADDR_TAG;
@@ -109,7 +113,7 @@ FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint6
                              uint64_t hot) {
   uintptr_t a = (uintptr_t)addr;
   uintptr_t c = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
-  if (c > FAR_HEAP_CLASS_MAX) return (void *)addr; /* not far */
+  if (!(c <= FAR_HEAP_CLASS_MAX)) return (void *)addr; /* not far (written as farpass tests it) */
   uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
   uintptr_t idm = (off >> c) & FAR_TABLE_ID_MASK;
   uint64_t *slot = &far_table[(c << FAR_TABLE_ID_BITS) + idm];
@@ -206,6 +210,13 @@ void far_prefetch_nt(const void *addr, size_t len);
 /* Prefetches the objects holding addrs[0..n) (scattered: any order, any classes) in shared
  * asynchronous batches, so n misses cost about one round trip instead of n requests. */
 void far_prefetch_objects(const void *const *addrs, size_t n);
+/* The same, queued on this thread and sent with its next ones: once 32 objects are queued, when
+ * this thread next needs an object that is not local (a barrier's miss, or a wait for one being
+ * fetched), or at far_prefetch_flush. One request then carries several callers' objects (batched
+ * gets with several batches in flight). Queued objects are only hints until sent. */
+void far_prefetch_objects_later(const void *const *addrs, size_t n);
+/* Sends what this thread queued with far_prefetch_objects_later. */
+void far_prefetch_flush(void);
 /* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
  * the evacuator may move the object out right after. For tests and diagnostics. */
 int far_is_resident(const void *addr);
