@@ -16,7 +16,9 @@
 #include "site_names.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -181,6 +183,18 @@ static LoopScopeFlags instrumentLoops(Function &fn, FunctionAnalysisManager &ana
   return flags;
 }
 
+// The scope flag of the loop holding BLOCK's scope, if any. Chunking split the loops' blocks after
+// their flags were recorded, so a block not in LOOP_FLAGS is looked up through its innermost loop
+// (a loop's header stays its first block). Without this, regions after a chunked access in the same
+// block opened their own scope, nested in the loop's.
+static AllocaInst *loopHeldFlag(const BasicBlock *block, const LoopScopeFlags &loopFlags,
+                                const LoopInfo &loops) {
+  auto found = loopFlags.find(block);
+  if (found != loopFlags.end()) return found->second.held;
+  const Loop *loop = loops.getLoopFor(block);
+  return loop ? loopFlags.lookup(loop->getHeader()).held : nullptr;
+}
+
 PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analyses) {
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();
   SmallPtrSet<Instruction *, 16> nontemporal;
@@ -193,7 +207,9 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
   LoopScopeFlags loopFlags;
   if (holdScopesInLoops) loopFlags = instrumentLoops(fn, analyses, api, nontemporal, done);
   std::vector<Region> regions = findRegions(fn, nontemporal, done); // the loop work split blocks
-  for (Region &region : regions) region.loopHeld = loopFlags.lookup(region.last->getParent()).held;
+  DominatorTree tree(fn);
+  LoopInfo loops(tree);
+  for (Region &region : regions) region.loopHeld = loopHeldFlag(region.last->getParent(), loopFlags, loops);
   planScopeReuse(fn, regions);
   OptimizationRemarkEmitter remarks(&fn);
   RegionEmitter emitter(api, remarks);
