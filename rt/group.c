@@ -12,7 +12,15 @@
  * top one, a free that makes a full group usable again pushes it, so each non-full group is listed
  * exactly once. Groups stay allocated on the server once made; their freed slots are reused. A
  * reused slot is zeroed through a write barrier (the program's own first access would have fetched
- * its group anyway); slots of the newest group beyond its high-water mark are zero already. */
+ * its group anyway); slots of the newest group beyond its high-water mark are zero already.
+ *
+ * far_malloc_hot places a small object in a "hot" group instead: one per size class, made fresh and
+ * filled only by such allocations, never listed for ordinary ones while it is being filled. A data
+ * structure moves an object it found far away and expects to use again (the hashtable, on a miss)
+ * into it, so objects used recently share groups and are kept or evicted together, instead of each
+ * dragging 31 unrelated group-mates in on a miss. A slot freed in the hot group being filled goes
+ * back to hot allocations; once full, the group is an ordinary one. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,6 +42,8 @@ static struct small_class {
   uint64_t newest, fresh_from; /* slots of the newest group from fresh_from on were never handed out */
   uint64_t *partial;        /* groups with a free slot; allocation takes the top */
   size_t npartial, cap;
+  bool has_hot;             /* hot: the group far_malloc_hot fills (not on the partial stack) */
+  uint64_t hot, hot_fresh_from; /* its slots from hot_fresh_from on were never handed out */
 } small[NSMALL];
 
 void far_group_init(unsigned per_group) {
@@ -89,18 +99,51 @@ static long take_slot(struct small_class *k, uint64_t *group, bool *fresh, bool 
   return slot;
 }
 
-void *far_group_alloc(unsigned cls) {
+/* The same for far_malloc_hot: a slot of the hot group, which is made anew when full (or none). */
+static long take_hot_slot(struct small_class *k, uint64_t *group, bool *fresh, bool *zero) {
+  uint32_t full = (uint32_t)((1ull << (1u << shift)) - 1);
+  *fresh = !k->has_hot || k->used[k->hot] == full;
+  if (*fresh) {
+    if (k->ngroups == MAX_GROUPS) return -1;
+    k->hot = k->ngroups;
+    __atomic_store_n(&k->ngroups, k->ngroups + 1, __ATOMIC_RELAXED);
+    k->hot_fresh_from = 0;
+    k->has_hot = true;
+  }
+  *group = k->hot;
+  uint32_t w = k->used[*group];
+  long slot = __builtin_ctz(~w);
+  k->used[*group] = w | 1u << slot;
+  *zero = (uint64_t)slot >= k->hot_fresh_from;
+  if (*zero) k->hot_fresh_from = (uint64_t)slot + 1;
+  return slot;
+}
+
+/* A zeroed slot of class cls: from the hot group when hot, else from the top of the stack. */
+static void *group_alloc(unsigned cls, bool hot) {
   struct small_class *k = &small[cls - SMALL_MIN];
   unsigned gcls = cls + shift;
   uint64_t group;
   bool fresh, zero;
   pthread_mutex_lock(&k->lock);
-  long slot = take_slot(k, &group, &fresh, &zero);
+  long slot = hot ? take_hot_slot(k, &group, &fresh, &zero) : take_slot(k, &group, &fresh, &zero);
   if (slot >= 0 && fresh) far_heap_mark_fresh(gcls, FAR_GROUP_ID_BASE + group, 1); /* before any use */
   pthread_mutex_unlock(&k->lock);
   if (slot < 0) return NULL;
   void *p = (void *)(far_addr_make(gcls, FAR_GROUP_ID_BASE + group) + ((uintptr_t)slot << cls));
   if (!zero) far_memset(p, 0, (size_t)1 << cls);
+  return p;
+}
+
+void *far_group_alloc(unsigned cls) { return group_alloc(cls, false); }
+
+void *far_malloc_hot(size_t n) {
+  far_init();
+  unsigned cls = SMALL_MIN;
+  while (cls <= SMALL_MAX && ((size_t)1 << cls) < n) cls++;
+  if (!far_group_wants(cls)) return far_malloc(n); /* not small, or grouping is off */
+  void *p = group_alloc(cls, true);
+  if (!p) errno = ENOMEM;
   return p;
 }
 
@@ -115,7 +158,7 @@ bool far_group_free(uintptr_t a, unsigned cls) {
   uint32_t w = group < k->ngroups ? k->used[group] : 0;
   if (w & bit) {
     k->used[group] = w & ~bit;
-    if (w == full) push_partial(k, group);
+    if (w == full && !(k->has_hot && group == k->hot)) push_partial(k, group);
   }
   pthread_mutex_unlock(&k->lock);
   return w & bit;
