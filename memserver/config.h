@@ -10,6 +10,7 @@ typedef struct config {
   char listen[64];       /* numeric IPv4 or IPv6 address */
   unsigned port;         /* 0: ephemeral */
   uint64_t capacity;     /* bytes of object storage across all namespaces */
+  uint64_t prefault;     /* bytes of object storage to touch in advance (objmem.c), 0: none */
   char token[FAR_WIRE_MAX_TOKEN];
   size_t token_len;      /* 0: no token required */
   unsigned threads;

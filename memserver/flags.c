@@ -22,6 +22,8 @@ static const char usage[] =
     "  --listen ADDR        numeric IPv4/IPv6 address to listen on (default 127.0.0.1)\n"
     "  --port N             TCP port, 0 for an ephemeral one (default 0); prints 'listening on ADDR:PORT'\n"
     "  --capacity SIZE      cap on stored objects, all clients together, e.g. 512M, 8G (default: half of RAM)\n"
+    "  --prefault SIZE      touch this much object storage in the background after start, so that\n"
+    "                       storing objects later takes no page faults (default 0; at most the capacity)\n"
     "  --token-file PATH    clients must present this file's content (trailing newline removed)\n"
     "  --threads N          worker threads (default: half the CPUs, at least 1)\n"
     "  --spin-us N          most microseconds a worker busy-polls after activity before blocking (default 100)\n"
@@ -129,6 +131,7 @@ static void defaults(config *cfg) {
 
 static int known_flag(const char *flag) {
   static const char *const flags[] = {"--listen",  "--port",     "--capacity",     "--token-file",
+                                      "--prefault",
                                       "--threads", "--spin-us",  "--idle-timeout", "--max-conns",
                                       "--log-level", "--offload", "--default-offload"};
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
@@ -152,6 +155,9 @@ static int apply(const char *flag, const char *v, config *cfg) {
     cfg->port = (unsigned)n;
   } else if (strcmp(flag, "--capacity") == 0) {
     if (parse_size(v, &cfg->capacity) != 0)
+      return bad(flag, "expected a size such as 512M or 8G", v);
+  } else if (strcmp(flag, "--prefault") == 0) {
+    if (strcmp(v, "0") != 0 && parse_size(v, &cfg->prefault) != 0)
       return bad(flag, "expected a size such as 512M or 8G", v);
   } else if (strcmp(flag, "--token-file") == 0) {
     return read_token(flag, v, cfg);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "capacity.h"
 #include "namespace.h"
+#include "objmem.h"
 
 static const store_obj *lookup(ns *n, unsigned cls, uint64_t obj) { return store_get(&n->tables[cls], obj); }
 
@@ -138,13 +139,13 @@ static uint64_t write_prepare(ns *n, const far_wire_item *items, size_t count, s
   for (size_t i = 0; i < count; i++) {
     if (items[i].len == 0 || lookup(n, items[i].cls, items[i].obj))
       continue;
-    if (!(fresh[i] = malloc(sizeof(store_obj) + ((size_t)1 << items[i].cls))))
+    if (!(fresh[i] = store_obj_new(items[i].cls)))
       goto fail;
   }
   return charge;
 fail:
   for (size_t i = 0; i < count; i++)
-    free(fresh[i]);
+    store_obj_free(fresh[i]);
   capacity_release(charge);
   return UINT64_MAX;
 }
@@ -167,7 +168,7 @@ static void write_apply(ns *n, const far_wire_item *items, size_t count, store_o
     }
     memcpy(o->data, it->data, it->len);
     o->len = it->len;
-    free(fresh[i]); /* reserved for an object the same batch created earlier */
+    store_obj_free(fresh[i]); /* reserved for an object the same batch created earlier */
   }
   capacity_release(charge);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "capacity.h"
+#include "objmem.h"
 #include "offload.h"
 
 #define MAX_RESULT (FAR_WIRE_MAX_FRAME - 64)
@@ -62,11 +63,10 @@ static store_obj *object_for_write(ns *n, unsigned cls, uint64_t id) {
   uint64_t charge = capacity_charge(cls);
   if (capacity_reserve(charge) != 0)
     return NULL;
-  if (store_reserve(&n->tables[cls], 1) != 0 || !(o = malloc(sizeof *o + ((size_t)1 << cls)))) {
+  if (store_reserve(&n->tables[cls], 1) != 0 || !(o = store_obj_new(cls))) {
     capacity_release(charge);
     return NULL;
   }
-  o->len = 0;
   store_insert(&n->tables[cls], id, o);
   n->objects++;
   n->charged += charge;

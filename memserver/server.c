@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "capacity.h"
 #include "conn.h"
+#include "objmem.h"
 #include "log.h"
 #include "spin.h"
 
@@ -223,6 +224,9 @@ int server_run(const config *cfg) {
     log_msg(LOG_ERROR, "cannot start worker threads: %s", strerror(errno));
     return 1;
   }
+  uint64_t prefault = cfg->prefault < cfg->capacity ? cfg->prefault : cfg->capacity;
+  if (prefault && objmem_prefault_start(prefault) != 0)
+    log_msg(LOG_WARN, "cannot start the --prefault thread: %s", strerror(errno));
   printf("listening on %s\n", shown);
   fflush(stdout);
   log_msg(LOG_INFO, "serving with %u thread(s), capacity %llu bytes, %s", cfg->threads,

@@ -3,6 +3,7 @@
  * hash spreads the consecutive ids the runtime allocates over the table. */
 #include "store.h"
 #include <stdlib.h>
+#include "objmem.h"
 
 #define STORE_MIN_BITS 6
 
@@ -59,7 +60,7 @@ void store_insert(store_table *t, uint64_t id, store_obj *obj) {
 /* Empties slot i, then pulls later members of its probe run back so every id stays reachable. */
 static void delete_at(store_table *t, size_t hole) {
   size_t m = mask(t);
-  free(t->slots[hole].obj);
+  store_obj_free(t->slots[hole].obj);
   t->count--;
   for (size_t j = (hole + 1) & m; t->slots[j].obj; j = (j + 1) & m) {
     size_t home = slot_of(t->slots[j].id, t->bits);
@@ -112,7 +113,7 @@ size_t store_remove_range(store_table *t, uint64_t first, uint64_t count) {
 
 void store_clear(store_table *t) {
   for (size_t i = 0; t->bits && i <= mask(t); i++)
-    free(t->slots[i].obj);
+    store_obj_free(t->slots[i].obj);
   free(t->slots);
   *t = (store_table){0};
 }

@@ -7,10 +7,12 @@
 #include <stdint.h>
 
 /* A stored object: len bytes written so far; its buffer always holds the full 2^cls bytes, so an
- * overwrite never reallocates. */
+ * overwrite never reallocates. Made and freed by objmem.c. */
 typedef struct store_obj {
+  uint8_t *data;               /* inline_data, or a slot in a huge-page chunk */
+  struct objmem_chunk *chunk;  /* the chunk data lies in, or NULL */
   uint32_t len;
-  uint8_t data[];
+  uint8_t inline_data[];
 } store_obj;
 
 typedef struct store_slot {

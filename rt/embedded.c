@@ -252,6 +252,11 @@ static void prepare_spawn(int stdout_fd, int report_fd) {
     *a++ = "--token-file";
     *a++ = token_file;
   }
+  const char *prefault = getenv("FAR_EMBEDDED_PREFAULT"); /* checked by farmemd */
+  if (prefault && *prefault) {
+    *a++ = "--prefault";
+    *a++ = prefault;
+  }
   *a = NULL;
   spawn.stdout_fd = stdout_fd;
   spawn.report_fd = report_fd;

@@ -14,7 +14,7 @@ int far_embedded_find(char *path, size_t len, char *why, size_t whylen);
 
 struct far_spawn {
   char path[PATH_MAX];
-  const char *argv[12];
+  const char *argv[14];
   int stdout_fd;     /* becomes farmemd's stdout */
   int report_fd;     /* the warden writes farmemd's pid (or -errno) here, as an int */
   pid_t parent;      /* the program */

@@ -25,6 +25,7 @@ START_TEST(bad_flags_exit_2_naming_the_flag) {
   expect_usage_error(ARGS("--port=-1"), "--port", "0..65535");
   expect_usage_error(ARGS("--capacity", "12Q"), "--capacity", "size");
   expect_usage_error(ARGS("--capacity", "0"), "--capacity", "size");
+  expect_usage_error(ARGS("--prefault", "12Q"), "--prefault", "size");
   expect_usage_error(ARGS("--threads", "0"), "--threads", "1..256");
   expect_usage_error(ARGS("--spin-us", "fast"), "--spin-us", "microseconds");
   expect_usage_error(ARGS("--idle-timeout", "-1"), "--idle-timeout", "seconds");

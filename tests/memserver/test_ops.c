@@ -15,6 +15,9 @@ static const char key_a[] = "session-key-A...", key_b[] = "session-key-B...";
 static void start_default(void) { farmemd_start(&srv, NULL); }
 static void stop(void) { ck_assert_int_eq(farmemd_signal_and_wait(&srv, SIGTERM), 0); }
 
+/* Classes 6..20 except 16, for objects beside the 64 KiB ones. */
+static unsigned other_class(unsigned i) { return 6 + i % 14 + (i % 14 >= 10); }
+
 static void fill(uint8_t *buf, size_t len, unsigned seed) {
   for (size_t i = 0; i < len; i++)
     buf[i] = (uint8_t)(seed * 31 + i * 7 + 1);
@@ -234,6 +237,46 @@ START_TEST(many_clients_and_threads) {
 }
 END_TEST
 
+/* --prefault 16M: the server touches 16 MiB of storage in the background (its RSS grows without
+ * a client), then 64 KiB objects beyond that pool, freed ones and their replacements, and objects
+ * of the other classes all keep their bytes. */
+START_TEST(prefaulted_storage_serves_objects) {
+  enum { N = 320, SIZE = 65536 };
+  static uint8_t buf[SIZE], back[1u << FAR_WIRE_CLASS_MAX]; /* tc_read fills the whole class */
+  tclient c;
+  uint32_t stored;
+  farmemd_start(&srv, (const char *const[]){"--prefault", "16M", NULL});
+  long rss = 0;
+  for (int i = 0; i < 500 && (rss = farmemd_rss_kb(&srv)) < 16 * 1024; i++)
+    usleep(10000);
+  ck_assert_msg(rss >= 16 * 1024, "RSS %ld KiB after --prefault 16M", rss);
+  tc_open_session(&c, srv.port, key_a);
+  for (unsigned i = 0; i < N; i++) {
+    fill(buf, SIZE, i);
+    ck_assert_int_eq(tc_write(&c, 16, i, buf, SIZE), FAR_OK);
+    ck_assert_int_eq(tc_write(&c, other_class(i), i, buf, 40), FAR_OK);
+  }
+  ck_assert_int_eq(tc_free(&c, 16, 0, N / 2), FAR_OK);
+  for (unsigned i = 0; i < N / 2; i++) {
+    fill(buf, SIZE, N + i);
+    ck_assert_int_eq(tc_write(&c, 16, N + i, buf, SIZE - i), FAR_OK);
+  }
+  for (unsigned i = N / 2; i < N + N / 2; i++) {
+    fill(buf, SIZE, i);
+    ck_assert_int_eq(tc_read(&c, 16, i, back, &stored), FAR_OK);
+    ck_assert_uint_eq(stored, i < N ? SIZE : SIZE - (i - N));
+    ck_assert_msg(memcmp(back, buf, stored) == 0, "object %u", i);
+  }
+  for (unsigned i = 0; i < N; i++) {
+    fill(buf, SIZE, i);
+    ck_assert_int_eq(tc_read(&c, other_class(i), i, back, &stored), FAR_OK);
+    ck_assert(stored == 40 && memcmp(back, buf, 40) == 0);
+  }
+  tc_close(&c);
+  stop();
+}
+END_TEST
+
 START_TEST(sessions_are_isolated) {
   tclient a, b, a2;
   uint8_t secret[64], other[64], back[64];
@@ -352,6 +395,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, large_readv_replies_through_a_full_socket);
   tcase_add_test(tc, many_clients_and_threads);
   tcase_add_test(tc, sessions_are_isolated);
+  tcase_add_test(tc, prefaulted_storage_serves_objects);
   tcase_add_test(tc, serves_without_busy_polling);
   tcase_add_test(tc, capacity_limit_gives_enospc_and_server_keeps_working);
   suite_add_tcase(s, tc);
