@@ -16,6 +16,11 @@
  * says which entries are not local, so all their fetches are issued before the first value is
  * copied, and a batch's misses overlap instead of each costing a round trip of its own.
  *
+ * Small entries (up to 128 bytes) share far objects, 32 to one (rt/group.c). An entry that a batched
+ * get (get_many, get_many_finish) had to fetch is moved into a far object the runtime fills only
+ * with such entries (far_malloc_hot), so recently used entries end up together, away from cold ones
+ * (fards_ht_regroup). A move changes no key or value and is invisible to every operation.
+ *
  * Concurrency: the index is split into FARDS_HT_SEGMENTS segments by the top bits of the hash, each an
  * open-addressing table (linear probing, backward-shift deletion) under its own reader-writer lock:
  * gets of one segment run in parallel, puts and removes lock one segment. A segment doubles when it
@@ -208,21 +213,75 @@ static inline int fards_ht_put(struct fards_ht *t, uint64_t h, const void *key, 
   return obj ? !existed : -1;
 }
 
-/* Copies the value of key to out (may be NULL); returns 1 when found. */
-static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, void *out,
-                               struct fards_htshape sh, int (*eq)(const void *, const void *),
-                               int mode) {
+/* Copies the value of key to out (may be NULL); returns the far address its entry had, or NULL when
+ * the key is absent. */
+static inline void *fards_ht_lookup(struct fards_ht *t, uint64_t h, const void *key, void *out,
+                                    struct fards_htshape sh, int (*eq)(const void *, const void *),
+                                    int mode) {
   struct fards_htseg *s = fards_ht_seg(t, h);
   int found;
   const char *entry;
   far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_rdlock(&s->lock);
-  fards_ht_find(s, h, key, sh, eq, mode, &found, &entry);
+  void *obj = s->slot[fards_ht_find(s, h, key, sh, eq, mode, &found, &entry)].obj;
   if (found && out)
     memcpy(out, entry + sh.val_off, sh.val_size);
   pthread_rwlock_unlock(&s->lock);
   far_scope_exit();
-  return found;
+  return found ? obj : NULL;
+}
+
+/* Copies the value of key to out (may be NULL); returns 1 when found. */
+static inline int fards_ht_get(struct fards_ht *t, uint64_t h, const void *key, void *out,
+                               struct fards_htshape sh, int (*eq)(const void *, const void *),
+                               int mode) {
+  return fards_ht_lookup(t, h, key, out, sh, eq, mode) != NULL;
+}
+
+/* With s locked: the slot holding entry obj of hash h, or SIZE_MAX when obj is not in the table
+ * (the hash is compared too: a freed entry's address may be reused by another key's). */
+static inline size_t fards_ht_slot_of(const struct fards_htseg *s, uint64_t h, const void *obj) {
+  for (size_t i = h & s->mask; s->slot[i].obj; i = (i + 1) & s->mask)
+    if (s->slot[i].obj == obj && s->slot[i].hash == h)
+      return i;
+  return SIZE_MAX;
+}
+
+/* Hot/cold regrouping. The runtime packs small entries 32 to a far object (rt/group.c), in
+ * allocation order, so an entry's group-mates have unrelated popularity: a miss fetches 31 of them
+ * too, and a hot entry is evicted with cold ones. So when a batched get had to fetch an entry, the
+ * entry is moved into the group the runtime is filling with such entries (far_malloc_hot): entries
+ * used recently end up together, and their groups stay local while the cold ones go. The move
+ * happens under the segment's write lock, only if the slot still holds the entry the get read
+ * (else a put, remove or another move came first and nothing is done), and copies the entry as it
+ * is then, so a concurrent put is never lost; readers hold the read lock while they use an entry,
+ * so none sees the old one freed. Costs one small allocation per entry fetched; the old slot is
+ * reused by later puts. Only entries of up to FARDS_HT_REGROUP_MAX bytes are moved (larger ones
+ * are objects of their own); the local-only build has nothing to regroup. */
+#ifndef FARDS_HT_REGROUP_MAX
+#define FARDS_HT_REGROUP_MAX 128 /* the largest small object rt/group.c packs */
+#endif
+static inline void fards_ht_regroup(struct fards_ht *t, uint64_t h, void *old,
+                                    struct fards_htshape sh) {
+#ifndef FARDS_LOCAL
+  struct fards_htseg *s = fards_ht_seg(t, h);
+  if (sh.obj_size > FARDS_HT_REGROUP_MAX)
+    return;
+  far_scope_enter(FARDS_SITE_HASH);
+  pthread_rwlock_wrlock(&s->lock);
+  size_t i = fards_ht_slot_of(s, h, old);
+  void *obj = i == SIZE_MAX ? NULL : far_malloc_hot(sh.obj_size);
+  if (obj) {
+    memcpy(far_write(obj, sh.obj_size, FARDS_SITE_HASH), far_read(old, sh.obj_size, FARDS_SITE_HASH),
+           sh.obj_size);
+    s->slot[i].obj = obj;
+    far_free(old);
+  }
+  pthread_rwlock_unlock(&s->lock);
+  far_scope_exit();
+#else
+  (void)t, (void)h, (void)old, (void)sh;
+#endif
 }
 
 /* Keys a batched get resolves before it copies any value out: the misses of one batch are in flight
@@ -341,8 +400,11 @@ static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_
     for (size_t i = 0; i < p->n; i++) {
       if (((p->remote >> i) & 1) != away)
         continue;
-      int f = fards_ht_get(t, p->h[i], p->keys + i * sh.key_size,
-                           out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
+      void *obj = fards_ht_lookup(t, p->h[i], p->keys + i * sh.key_size,
+                                  out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
+      int f = obj != NULL;
+      if (f && away)
+        fards_ht_regroup(t, p->h[i], obj, sh);
       if (found)
         found[i] = (char)f;
       hits += (size_t)f;
@@ -399,25 +461,77 @@ static inline int fards_ht_remove(struct fards_ht *t, uint64_t h, const void *ke
   return found;
 }
 
-/* Copies segment s's occupied slots into a new array (*out, free() it); returns how many, or
- * SIZE_MAX when memory ran out. Touches no far memory. */
-static inline size_t fards_ht_snapshot(struct fards_htseg *s, struct fards_htslot **out) {
-  pthread_rwlock_rdlock(&s->lock);
-  struct fards_htslot *snap = (struct fards_htslot *)malloc((s->count + 1) * sizeof *snap);
-  size_t n = 0;
-  for (size_t j = 0; snap && j <= s->mask; j++)
-    if (s->slot[j].obj)
-      snap[n++] = s->slot[j];
-  pthread_rwlock_unlock(&s->lock);
-  *out = snap;
-  return snap ? n : SIZE_MAX;
+static inline int fards_ht_by_obj(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)((const struct fards_htslot *)a)->obj;
+  uintptr_t y = (uintptr_t)((const struct fards_htslot *)b)->obj;
+  return (x > y) - (x < y);
 }
 
-/* With s locked: whether the entry of slot e is still in the table (its probe run holds it). */
-static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslot e) {
-  for (size_t i = e.hash & s->mask; s->slot[i].obj; i = (i + 1) & s->mask)
-    if (s->slot[i].obj == e.obj)
+/* A segment's entries as for_each lists them before visiting: sorted by far address, so the
+ * entries of one far object (a group of small entries) are visited one after another. `moved`
+ * holds the entries visited in place of a listed one that was regrouped meanwhile. */
+struct fards_ht_walk {
+  struct fards_htslot *snap;
+  size_t n;
+  void **moved;
+  size_t nmoved, cap;
+};
+
+/* Lists segment s's entries into w (free them with fards_ht_walk_free); returns 0, or -1 when
+ * memory ran out. Touches no far memory. */
+static inline int fards_ht_snapshot(struct fards_htseg *s, struct fards_ht_walk *w) {
+  memset(w, 0, sizeof *w);
+  pthread_rwlock_rdlock(&s->lock);
+  w->snap = (struct fards_htslot *)malloc((s->count + 1) * sizeof *w->snap);
+  for (size_t j = 0; w->snap && j <= s->mask; j++)
+    if (s->slot[j].obj)
+      w->snap[w->n++] = s->slot[j];
+  pthread_rwlock_unlock(&s->lock);
+  if (w->snap)
+    qsort(w->snap, w->n, sizeof *w->snap, fards_ht_by_obj);
+  return w->snap ? 0 : -1;
+}
+
+static inline void fards_ht_walk_free(struct fards_ht_walk *w) {
+  free(w->snap);
+  free(w->moved);
+}
+
+/* Whether obj is a listed entry, or one already visited in place of one. */
+static inline int fards_ht_walk_knows(const struct fards_ht_walk *w, void *obj) {
+  struct fards_htslot key = {0, obj};
+  if (bsearch(&key, w->snap, w->n, sizeof key, fards_ht_by_obj))
+    return 1;
+  for (size_t i = 0; i < w->nmoved; i++)
+    if (w->moved[i] == obj)
       return 1;
+  return 0;
+}
+
+/* With s locked: sets *obj to the entry to visit for listed entry e and returns 1, or returns 0
+ * when e left the table (-1: no memory for the record below). That is e itself while its probe run
+ * holds it; when it does not, e may have been regrouped (moved to another far object, same hash and
+ * slot), so an entry of e's hash that was neither listed nor visited yet stands in for it. */
+static inline int fards_ht_visiting(const struct fards_htseg *s, struct fards_htslot e,
+                                    struct fards_ht_walk *w, void **obj) {
+  *obj = e.obj;
+  if (fards_ht_slot_of(s, e.hash, e.obj) != SIZE_MAX)
+    return 1;
+  for (size_t i = e.hash & s->mask; s->slot[i].obj; i = (i + 1) & s->mask) {
+    *obj = s->slot[i].obj;
+    if (s->slot[i].hash != e.hash || fards_ht_walk_knows(w, *obj))
+      continue;
+    if (w->nmoved == w->cap) {
+      size_t cap = w->cap ? 2 * w->cap : 16;
+      void **m = (void **)realloc(w->moved, cap * sizeof *m);
+      if (!m)
+        return -1;
+      w->moved = m;
+      w->cap = cap;
+    }
+    w->moved[w->nmoved++] = *obj;
+    return 1;
+  }
   return 0;
 }
 
@@ -521,28 +635,30 @@ static inline int fards_ht_holds(const struct fards_htseg *s, struct fards_htslo
    * at, and returns, the first nonzero result (-1: no local memory for the walk). Safe alongside \
    * other threads' operations: it visits each entry that stays in the table throughout exactly   \
    * once, never a removed one, and entries added meanwhile perhaps. A segment's entries are      \
-   * listed first (touching no far memory), then each is visited in its own scope under the read  \
-   * lock. fn must not call this table. */                                                        \
+   * listed first (touching no far memory) and visited in far-address order (group-mates one     \
+   * after another), each in its own scope under the read lock. fn must not call this table. */  \
   FARDS_API int name##_for_each(name *h, int (*fn)(const K *, const V *, void *), void *ctx) {    \
     int r = 0;                                                                                   \
     for (unsigned i_ = 0; i_ < FARDS_HT_SEGMENTS && !r; i_++) {                                  \
       struct fards_htseg *s = &h->t.seg[i_];                                                     \
-      struct fards_htslot *snap;                                                                 \
-      size_t n = fards_ht_snapshot(s, &snap);                                                    \
-      if (n == SIZE_MAX)                                                                         \
+      struct fards_ht_walk w;                                                                    \
+      if (fards_ht_snapshot(s, &w) != 0)                                                         \
         return -1;                                                                               \
-      for (size_t k = 0; k < n && !r; k++) {                                                     \
+      for (size_t k = 0; k < w.n && !r; k++) {                                                   \
+        void *obj;                                                                               \
         far_scope_enter(FARDS_SITE_HASH);                                                        \
         pthread_rwlock_rdlock(&s->lock);                                                         \
-        if (fards_ht_holds(s, snap[k])) {                                                        \
-          const name##_entry_ *e = (const name##_entry_ *)far_read(                              \
-              snap[k].obj, sizeof(name##_entry_), FARDS_SITE_HASH);                              \
+        int v = fards_ht_visiting(s, w.snap[k], &w, &obj);                                       \
+        if (v > 0) {                                                                             \
+          const name##_entry_ *e =                                                               \
+              (const name##_entry_ *)far_read(obj, sizeof(name##_entry_), FARDS_SITE_HASH);      \
           r = fn(&e->key, &e->val, ctx);                                                         \
         }                                                                                        \
+        r = v < 0 ? -1 : r;                                                                      \
         pthread_rwlock_unlock(&s->lock);                                                         \
         far_scope_exit();                                                                        \
       }                                                                                          \
-      free(snap);                                                                                \
+      fards_ht_walk_free(&w);                                                                    \
     }                                                                                            \
     return r;                                                                                    \
   }
