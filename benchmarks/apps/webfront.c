@@ -21,8 +21,9 @@
  *                                their GETs' fetches overlap, and each page is prefetched while the
  *                                previous request is answered; 1 serves one request at a time
  *   webfront ... --working-set   prints the working set in bytes (array + entries) and exits
- * Prints result lines, "time" lines (requests/s in "time rps=") and "checksum=<hex>", identical in
- * every build. */
+ * Prints result lines, "time" lines (requests/s in "time rps="; the far build also prints the objects
+ * fetched and evacuated per timed request, "time objects_per_request") and "checksum=<hex>",
+ * identical in every build. */
 #include <far/ds.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -240,6 +241,27 @@ static void server_init(struct server *w, struct site *s) {
     app_die("webfront: set-up");
 }
 
+/* The far build's objects moved during the timed phase, per request ("time" lines: not in the
+ * checksum): fetched (prefetched or on demand), prefetched, evacuated, demand misses. The local-only
+ * build prints nothing. */
+#ifndef FARDS_LOCAL
+typedef struct far_stats_totals phase_mark;
+static phase_mark phase_start(void) { return far_stats(); }
+static void phase_report(phase_mark a, uint64_t requests) {
+  phase_mark b = far_stats();
+  double n = (double)requests;
+  printf("time objects_per_request fetched=%.2f prefetched=%.2f evacuated=%.2f misses=%.3f\n",
+         (double)(b.c.miss + b.c.prefetch_issued - a.c.miss - a.c.prefetch_issued) / n,
+         (double)(b.c.prefetch_issued - a.c.prefetch_issued) / n,
+         (double)(b.c.objects_evacuated - a.c.objects_evacuated) / n,
+         (double)(b.c.miss - a.c.miss) / n);
+}
+#else
+typedef int phase_mark;
+static phase_mark phase_start(void) { return 0; }
+static void phase_report(phase_mark a, uint64_t requests) { (void)a, (void)requests; }
+#endif
+
 static void server_free(struct server *w) {
   EVP_CIPHER_CTX_free(w->aes);
   free(w->packed);
@@ -290,8 +312,10 @@ int main(int argc, char **argv) {
   uint64_t acc = run(w, threads, 0, warmup);
   double t2 = app_now();
   app_time("warmup", t2 - t1);
+  phase_mark before = phase_start();
   acc ^= run(w, threads, warmup, requests);
   double t3 = app_now();
+  phase_report(before, requests);
   app_time("requests", t3 - t2);
   printf("time rps=%.1f\n", (double)requests / (t3 - t2));
   unsigned long long served = warmup + requests;
