@@ -177,6 +177,8 @@ bool far_object_drop(unsigned cls, uint64_t id);
 void far_prefetch_miss(unsigned site, uintptr_t a, int kind);
 /* First use of a prefetched object at a: keeps the stream's window ahead of the consumer. */
 void far_prefetch_hit(uintptr_t a);
+/* This thread has prefetches queued by far_prefetch_objects_later, not sent yet. */
+bool far_prefetch_queued(void);
 
 /* ---- Heap (heap.c, live.c) ---- */
 void far_heap_init(void);

@@ -6,7 +6,9 @@
  *   - the evacuator is still waiting for older scopes: take it back (clear EVAC) and use it in place;
  *   - the wait is over: move it to this thread's region (pauseless: no waiting for the evacuator).
  * A thread waiting for a fetch in flight reads the sockets itself, as a synchronous miss does
- * (net_wait.c): the reply, its own prefetch's or anyone's, completes on the waiting thread. */
+ * (net_wait.c): the reply, its own prefetch's or anyone's, completes on the waiting thread. A thread
+ * about to fetch or wait first sends the prefetches it queued (far_prefetch_objects_later): the
+ * object it needs may be among them, and they should not wait behind its round trip. */
 #include <string.h>
 
 #include "core.h"
@@ -79,7 +81,13 @@ char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool
     char *p;
     if (e & FAR_E_FETCHING) { /* someone else's fetch or a prefetch: wait for it */
       far_entry_unlock(cls, id);
+      far_prefetch_flush(); /* what this thread queued leaves before it waits */
       wait_fetch(slot);
+      continue;
+    }
+    if (!(e & (FAR_E_PRESENT | FAR_E_NOREMOTE)) && far_prefetch_queued()) {
+      far_entry_unlock(cls, id); /* the object may be queued: send the queue, then wait for it */
+      far_prefetch_flush();
       continue;
     }
     if ((e & (FAR_E_PRESENT | FAR_E_EVAC)) == (FAR_E_PRESENT | FAR_E_EVAC)) {

@@ -5,7 +5,9 @@
  * window on, so a sequential scan keeps missing only at its start. far_prefetch(addr, len) fetches a
  * range on request. Prefetched objects land in the prefetching thread's region; the region is not
  * evacuated while their data is still arriving. Stride prefetches stop while local usage is above
- * the blocking threshold; far_prefetch goes on up to the budget itself (the program asked). */
+ * the blocking threshold; far_prefetch goes on up to the budget itself (the program asked).
+ * far_prefetch_objects_later queues scattered prefetches per thread and sends them together (a
+ * batched get with several batches in flight: one request for three batches' entries). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@
 #define STREAMS 8
 #define WINDOW_BYTES (256u << 10)
 #define WINDOW_OBJECTS 64u
+#define COALESCE_OBJECTS 32u /* far_prefetch_objects_later sends once this many are queued */
 
 struct stream {
   unsigned site;
@@ -84,6 +87,7 @@ static void batch_send(struct batch *b) {
     return;
   }
   FAR_STAT_ADD(prefetch_issued, b->n);
+  FAR_STAT_INC(prefetch_requests);
   int st = far_net_readv(far_server(), b->ios, b->n, &b->ticket, landed, b);
   if (st != FAR_OK) far_net_fail("prefetch", st);
 }
@@ -187,6 +191,33 @@ void far_prefetch_objects(const void *const *addrs, size_t n) {
     }
     batch_send(b);
   }
+}
+
+/* Prefetches queued by far_prefetch_objects_later on this thread: not claimed yet (their entries
+ * still say "on the server"), so a queue that is never sent costs nothing but the hint. */
+static __thread struct {
+  const void *addr[WINDOW_OBJECTS];
+  size_t n;
+} later;
+
+void far_prefetch_flush(void) {
+  size_t n = later.n;
+  if (!n) return;
+  later.n = 0;
+  far_prefetch_objects(later.addr, n);
+}
+
+bool far_prefetch_queued(void) { return later.n != 0; }
+
+/* Every request costs both ends a send, a receive and a wake-up whatever it carries, so queued
+ * objects leave together once COALESCE_OBJECTS are queued (or when this thread needs one of them,
+ * see far_object_local, or calls far_prefetch_flush). */
+void far_prefetch_objects_later(const void *const *addrs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (later.n == WINDOW_OBJECTS) far_prefetch_flush();
+    later.addr[later.n++] = addrs[i];
+  }
+  if (later.n >= COALESCE_OBJECTS) far_prefetch_flush();
 }
 
 void far_prefetch_nt(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NT); }

@@ -48,6 +48,8 @@ static inline void far_flush_range(const void *p, size_t len) { (void)p, (void)l
 static inline int far_is_resident(const void *p) { return (void)p, 1; }
 static inline const void *far_local_hint(const void *p) { return p; }
 static inline void far_prefetch_objects(const void *const *a, size_t n) { (void)a, (void)n; }
+static inline void far_prefetch_objects_later(const void *const *a, size_t n) { (void)a, (void)n; }
+static inline void far_prefetch_flush(void) {}
 #endif
 
 /* The largest chunk: the runtime's largest size class, so a chunk is one object. */
@@ -101,17 +103,25 @@ static inline void fards_prefetch(const void *far, size_t len) {
 #endif
 }
 
-/* The same for scattered objects (addrs[i] each in its own object), in one request. */
+/* The same for scattered objects (addrs[i] each in its own object), queued on this thread and
+ * sent with its next ones (far_prefetch_objects_later): fards_prefetch_flush, or this thread's
+ * first access to one of them, sends them at the latest. */
 static inline void fards_prefetch_objects(const void **addrs, size_t n) {
 #ifdef FARDS_PREFETCH_OBSERVER
   for (size_t i = 0; i < n; i++)
     FARDS_PREFETCH_OBSERVER(addrs[i], 1);
 #endif
 #ifndef FARDS_NO_PREFETCH
-  far_prefetch_objects(addrs, n);
+  far_prefetch_objects_later(addrs, n);
 #else
   (void)addrs;
   (void)n;
+#endif
+}
+
+static inline void fards_prefetch_flush(void) {
+#ifndef FARDS_NO_PREFETCH
+  far_prefetch_flush();
 #endif
 }
 

@@ -328,9 +328,10 @@ static inline void fards_ht_prefetch_local(const char *p, size_t entry_size) {
 }
 
 /* The first half of a batched get for hashes h[0..n) (n <= FARDS_HT_BATCH) of entries of entry_size
- * bytes: prefetches the entries that are not local, in one request, and the local ones' bytes into
- * the CPU's caches; returns how many it asked the server for, and sets bit i of *remote (may be
- * NULL) when key i has an entry on its way. On its own so that benchmarks can time it. The index
+ * bytes: prefetches the entries that are not local (queued: fards_prefetch_objects), and the local
+ * ones' bytes into the CPU's caches; returns how many it asked the server for, and sets bit i of
+ * *remote (may be NULL) when key i has an entry on its way. On its own so that benchmarks can time
+ * it. The index
  * is read in two stages (all slots asked for, then probed), and residency is checked only after
  * every probe, with no lock in between, so the object-table misses of a batch overlap too. An
  * entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the runtime installs
@@ -371,9 +372,11 @@ struct fards_ht_pending {
 };
 
 /* The first half of a batched get: hashes up to FARDS_HT_BATCH of the n keys (keys[i] at
- * keys + i * key_size) and prefetches their entries that are not local, in one request. Holds no
- * scope and no lock afterwards, so the caller may start more batches, or do other work, before
- * finishing this one. Returns how many keys the batch took. */
+ * keys + i * key_size) and prefetches their entries that are not local. The prefetches are queued
+ * on this thread and leave with later batches' (one request per 32 entries queued), or when this
+ * thread finishes a batch that needs them: finish on the thread that started, or call
+ * far_prefetch_flush first. Holds no scope and no lock afterwards, so the caller may start more
+ * batches, or do other work, before finishing this one. Returns how many keys the batch took. */
 static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, size_t n,
                                         struct fards_ht_pending *p, struct fards_htshape sh,
                                         uint64_t (*hash)(const void *)) {
@@ -423,6 +426,7 @@ static inline size_t fards_ht_get_many(struct fards_ht *t, const void *keys, siz
   size_t hits = 0;
   for (size_t at = 0; at < n; at += p.n) {
     fards_ht_get_start(t, (const char *)keys + at * sh.key_size, n - at, &p, sh, hash);
+    fards_prefetch_flush(); /* its fetches go now, while the local entries are copied */
     hits += fards_ht_get_finish(t, &p, out ? (char *)out + at * sh.val_size : NULL,
                                 found ? found + at : NULL, sh, eq);
   }

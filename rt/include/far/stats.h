@@ -25,6 +25,7 @@ extern "C" {
   X(evacuations, SUM, "evacuation rounds")                                           \
   X(objects_evacuated, SUM, "objects moved out of local memory")                     \
   X(prefetch_issued, SUM, "objects prefetched")                                      \
+  X(prefetch_requests, SUM, "requests the prefetched objects were sent in")          \
   X(prefetch_used, SUM, "prefetched objects later accessed")                         \
   X(local_bytes_peak_data, MAX, "peak local bytes holding object data")              \
   X(local_bytes_peak_meta, MAX, "peak local bytes holding metadata (table, bitmaps)") \
