@@ -217,13 +217,6 @@ void far_prefetch_objects(const void *const *addrs, size_t n);
 void far_prefetch_objects_later(const void *const *addrs, size_t n);
 /* Sends what this thread queued with far_prefetch_objects_later. */
 void far_prefetch_flush(void);
-/* The same, queued on this thread and sent with its next ones: once 32 objects are queued, when
- * this thread next needs an object that is not local (a barrier's miss, or a wait for one being
- * fetched), or at far_prefetch_flush. One request then carries several callers' objects (batched
- * gets with several batches in flight). Queued objects are only hints until sent. */
-void far_prefetch_objects_later(const void *const *addrs, size_t n);
-/* Sends what this thread queued with far_prefetch_objects_later. */
-void far_prefetch_flush(void);
 /* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
  * the evacuator may move the object out right after. For tests and diagnostics. */
 int far_is_resident(const void *addr);
