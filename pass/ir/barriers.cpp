@@ -7,6 +7,7 @@
 #include "barriers.h"
 
 #include "loop_chunks.h"
+#include "loop_objects.h"
 #include "loop_ranges.h"
 #include "loop_scopes.h"
 #include "nocache.h"
@@ -35,11 +36,13 @@ cl::opt<bool> nestInLoopScopes("farpass-nest-loop-regions", cl::init(false),
 
 class RegionEmitter {
 public:
-  RegionEmitter(RuntimeApi &api, OptimizationRemarkEmitter &remarks) : api(api), remarks(remarks) {}
+  RegionEmitter(RuntimeApi &api, OptimizationRemarkEmitter &remarks, LoopObjects &objects)
+      : api(api), remarks(remarks), objects(objects) {}
 
   void emit(Region &region) {
     entered = nullptr;
     loopHeld = region.loopHeld;
+    loopGeneration = region.loopGeneration;
     for (Group &group : region.groups)
       if (!group.reuses) emitGroup(group);
     if (entered) closeScope(region.last);
@@ -65,24 +68,60 @@ private:
     Value *start = head.CreateConstGEP1_64(head.getInt8Ty(),
                                            head.CreatePointerCast(group.base, api.bytePtr),
                                            group.lo, "far.start");
+    Value *address = reusesLoopObject(group) ? emitLoopObjectBarrier(group, start, site)
+                                             : emitBarrier(group, start, site, first);
+    group.address = address;
+    for (Access &access : group.accesses) redirect(access, address, group.lo);
+  }
+
+  bool reusesLoopObject(const Group &group) const {
+    return loopHeld && !group.nontemporal && !nestInLoopScopes && loopObjectsEnabled();
+  }
+
+  // The checked barrier before BEFORE; returns the local address (a phi where BEFORE is).
+  Value *emitBarrier(Group &group, Value *start, unsigned site, Instruction *before,
+                     Value *end = nullptr) {
+    IRBuilder<> head(before);
     Value *isFar = api.isFar(head, start);
-    BasicBlock *headBlock = first->getParent();
-    Instruction *slowEnd = SplitBlockAndInsertIfThen(isFar, first, false);
-    openScope(slowEnd, site, RuntimeApi::locationNear(first));
+    BasicBlock *headBlock = before->getParent();
+    Instruction *slowEnd = SplitBlockAndInsertIfThen(isFar, before, false);
+    openScope(slowEnd, site, RuntimeApi::locationNear(before));
     IRBuilder<> slow(slowEnd);
-    slow.SetCurrentDebugLocation(RuntimeApi::locationNear(first));
+    slow.SetCurrentDebugLocation(RuntimeApi::locationNear(before));
     Value *local = slow.CreateCall(api.barrier(group.write, group.nontemporal),
                                    {start, slow.getInt64(group.hi - group.lo), slow.getInt32(site)},
                                    "far.local");
-    PHINode *address = PHINode::Create(api.bytePtr, 2, "far.addr", &first->getParent()->front());
+    if (end)
+      objects.remember(slow, {loopHeld, loopGeneration}, slow.CreatePtrToInt(start, api.sizeTy), end,
+                       local, group.write);
+    PHINode *address = PHINode::Create(api.bytePtr, 2, "far.addr", &before->getParent()->front());
     address->addIncoming(start, headBlock);
     address->addIncoming(local, slowEnd->getParent());
     if (!loopHeld || nestInLoopScopes) {
       IRBuilder<> atHead(headBlock->getTerminator());
       entered = entered ? atHead.CreateOr(entered, isFar, "far.entered") : isFar;
     }
-    group.address = address;
-    for (Access &access : group.accesses) redirect(access, address, group.lo);
+    return address;
+  }
+
+  // In a loop holding a scope: if [start, start + span) lies in the object the loop's barriers
+  // last reached (loop_objects.h), its local address from the remembered offset; else the checked
+  // barrier, which then remembers its object.
+  Value *emitLoopObjectBarrier(Group &group, Value *start, unsigned site) {
+    Instruction *first = group.accesses.front().inst;
+    IRBuilder<> head(first);
+    LoopScope loop{loopHeld, loopGeneration};
+    Value *p = head.CreatePtrToInt(start, api.sizeTy);
+    Value *end = head.CreateAdd(p, head.getInt64(group.hi - group.lo));
+    Value *hit = objects.hits(head, loop, p, end, group.write);
+    Value *reused = head.CreateIntToPtr(head.CreateAdd(p, objects.delta(head, loop)), api.bytePtr);
+    BasicBlock *headBlock = first->getParent();
+    Instruction *missEnd = SplitBlockAndInsertIfThen(head.CreateNot(hit), first, false);
+    Value *barriered = emitBarrier(group, start, site, missEnd, end);
+    PHINode *address = PHINode::Create(api.bytePtr, 2, "far.obj.addr", &first->getParent()->front());
+    address->addIncoming(reused, headBlock);
+    address->addIncoming(barriered, missEnd->getParent());
+    return address;
   }
 
   // Inside the far branch: enter the region's scope unless an earlier group already did. In a
@@ -134,7 +173,8 @@ private:
       return OptimizationRemark("farpass", "Barrier", group.accesses.front().inst)
              << (group.write ? "far_write" : "far_read") << (group.nontemporal ? "_nt" : "")
              << " barrier of " << ore::NV("Bytes", group.hi - group.lo) << " bytes for "
-             << ore::NV("Accesses", (unsigned)group.accesses.size()) << " access(es)";
+             << ore::NV("Accesses", (unsigned)group.accesses.size()) << " access(es)"
+             << (reusesLoopObject(group) ? ", or the loop's last object" : "");
     });
   }
 
@@ -150,8 +190,9 @@ private:
 
   RuntimeApi &api;
   OptimizationRemarkEmitter &remarks;
+  LoopObjects &objects;
   Value *entered = nullptr; // i1: some group of the region took the far branch
-  AllocaInst *loopHeld = nullptr;
+  AllocaInst *loopHeld = nullptr, *loopGeneration = nullptr;
 };
 
 } // namespace
@@ -183,16 +224,16 @@ static LoopScopeFlags instrumentLoops(Function &fn, FunctionAnalysisManager &ana
   return flags;
 }
 
-// The scope flag of the loop holding BLOCK's scope, if any. Chunking split the loops' blocks after
+// The scope state of the loop holding BLOCK's scope, if any. Chunking split the loops' blocks after
 // their flags were recorded, so a block not in LOOP_FLAGS is looked up through its innermost loop
 // (a loop's header stays its first block). Without this, regions after a chunked access in the same
 // block opened their own scope, nested in the loop's.
-static AllocaInst *loopHeldFlag(const BasicBlock *block, const LoopScopeFlags &loopFlags,
-                                const LoopInfo &loops) {
+static LoopScope loopScopeOf(const BasicBlock *block, const LoopScopeFlags &loopFlags,
+                             const LoopInfo &loops) {
   auto found = loopFlags.find(block);
-  if (found != loopFlags.end()) return found->second.held;
+  if (found != loopFlags.end()) return found->second;
   const Loop *loop = loops.getLoopFor(block);
-  return loop ? loopFlags.lookup(loop->getHeader()).held : nullptr;
+  return loop ? loopFlags.lookup(loop->getHeader()) : LoopScope{nullptr, nullptr};
 }
 
 PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analyses) {
@@ -209,10 +250,15 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
   std::vector<Region> regions = findRegions(fn, nontemporal, done); // the loop work split blocks
   DominatorTree tree(fn);
   LoopInfo loops(tree);
-  for (Region &region : regions) region.loopHeld = loopHeldFlag(region.last->getParent(), loopFlags, loops);
+  for (Region &region : regions) {
+    LoopScope scope = loopScopeOf(region.last->getParent(), loopFlags, loops);
+    region.loopHeld = scope.held;
+    region.loopGeneration = scope.generation;
+  }
   planScopeReuse(fn, regions);
   OptimizationRemarkEmitter remarks(&fn);
-  RegionEmitter emitter(api, remarks);
+  LoopObjects objects(fn, api);
+  RegionEmitter emitter(api, remarks, objects);
   for (Region &region : regions) emitter.emit(region);
   emitter.emitReuses(regions);
   return PreservedAnalyses::none();

@@ -37,6 +37,7 @@ struct Region {
   std::vector<Group> groups;    // ordered by their first access
   llvm::Instruction *last;      // the last access of the region
   llvm::AllocaInst *loopHeld = nullptr; // set when the region lies in a loop holding a scope
+  llvm::AllocaInst *loopGeneration = nullptr; // that loop's scope generation
 };
 
 // NONTEMPORAL: accesses marked by a don't-cache hint; SKIP: accesses instrumented already.
