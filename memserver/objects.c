@@ -18,6 +18,26 @@ int ns_read(ns *n, far_wbuf *out, uint64_t rid, unsigned cls, uint64_t obj) {
   return rc;
 }
 
+/* Bytes of each object a batched read asks the CPU for ahead of the copy (a small object whole). */
+#define PREFETCH_DATA 256u
+
+/* A lookup is a chain of dependent cache misses (table slot, object, its data); taken one item
+ * after another a batch pays every step of every item in turn, most of farmemd's CPU for small
+ * objects. So a batch's slots are asked for first, then its objects, then their data, each stage's
+ * misses overlapping, before the reply is built. Lock held. */
+static void prefetch_batch(ns *n, far_wire_list items) {
+  far_wire_item it;
+  for (far_wire_list l = items; far_wire_list_next(&l, &it);)
+    store_prefetch(&n->tables[it.cls], it.obj);
+  for (far_wire_list l = items; far_wire_list_next(&l, &it);)
+    __builtin_prefetch(lookup(n, it.cls, it.obj));
+  for (far_wire_list l = items; far_wire_list_next(&l, &it);) {
+    const store_obj *o = lookup(n, it.cls, it.obj);
+    for (uint32_t off = 0; o && off < o->len && off < PREFETCH_DATA; off += 64)
+      __builtin_prefetch(o->data + off);
+  }
+}
+
 /* The READV reply, with the lock held. */
 static int encode_readv(ns *n, far_wbuf *out, const far_wire_req *req) {
   far_wire_list items = req->items;
@@ -32,6 +52,7 @@ static int encode_readv(ns *n, far_wbuf *out, const far_wire_req *req) {
 
 int ns_readv(ns *n, far_wbuf *out, const far_wire_req *req) {
   pthread_mutex_lock(&n->lock);
+  prefetch_batch(n, req->items);
   int rc = encode_readv(n, out, req);
   pthread_mutex_unlock(&n->lock);
   return rc;

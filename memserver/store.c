@@ -25,6 +25,11 @@ store_obj *store_get(const store_table *t, uint64_t id) {
   }
 }
 
+void store_prefetch(const store_table *t, uint64_t id) {
+  if (t->bits)
+    __builtin_prefetch(&t->slots[slot_of(id, t->bits)]);
+}
+
 static void place(store_slot *slots, unsigned bits, uint64_t id, store_obj *obj) {
   size_t m = ((size_t)1 << bits) - 1;
   size_t i = slot_of(id, bits);

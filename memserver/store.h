@@ -27,6 +27,8 @@ typedef struct store_table {
 } store_table;
 
 store_obj *store_get(const store_table *t, uint64_t id);
+/* Asks the CPU for the table slot a lookup of id starts at (a batch looks its ids up in stages). */
+void store_prefetch(const store_table *t, uint64_t id);
 /* Makes room so that `extra` more ids can be inserted without failing; -1 when out of memory. */
 int store_reserve(store_table *t, size_t extra);
 /* Inserts obj under id, which must be absent, after a store_reserve that covers it. */
