@@ -198,6 +198,8 @@ void far_prefetch_objects(const void *const *addrs, size_t n) {
 static __thread struct {
   const void *addr[WINDOW_OBJECTS];
   size_t n;
+  uint64_t calls;  /* far_prefetch_objects_later calls so far (far_prefetch_queue_mark) */
+  uint64_t oldest; /* the call whose objects have waited longest, while n > 0 */
 } later;
 
 void far_prefetch_flush(void) {
@@ -209,12 +211,20 @@ void far_prefetch_flush(void) {
 
 bool far_prefetch_queued(void) { return later.n != 0; }
 
+uint64_t far_prefetch_queue_mark(void) { return later.calls; }
+
+void far_prefetch_flush_to(uint64_t mark) {
+  if (later.n && later.oldest <= mark) far_prefetch_flush();
+}
+
 /* Every request costs both ends a send, a receive and a wake-up whatever it carries, so queued
  * objects leave together once COALESCE_OBJECTS are queued (or when this thread needs one of them,
- * see far_object_local, or calls far_prefetch_flush). */
+ * see far_object_local, or asks with far_prefetch_flush / far_prefetch_flush_to). */
 void far_prefetch_objects_later(const void *const *addrs, size_t n) {
+  uint64_t call = ++later.calls;
   for (size_t i = 0; i < n; i++) {
     if (later.n == WINDOW_OBJECTS) far_prefetch_flush();
+    if (!later.n) later.oldest = call;
     later.addr[later.n++] = addrs[i];
   }
   if (later.n >= COALESCE_OBJECTS) far_prefetch_flush();

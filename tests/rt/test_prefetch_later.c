@@ -1,5 +1,6 @@
 /* far_prefetch_objects_later: prefetches queued on a thread leave together in one request once 32
- * are queued, at far_prefetch_flush, or when the thread needs an object that is not local; queued
+ * are queued, at far_prefetch_flush (or far_prefetch_flush_to a mark they are not newer than), or
+ * when the thread needs an object that is not local; queued
  * objects are hints only (another thread reads one on demand, the queue then skips it); a window
  * of 64 is never exceeded; one coalesced request completes the waits of several threads. */
 #include <pthread.h>
@@ -73,6 +74,29 @@ START_TEST(flush_sends_the_queue_and_an_empty_flush_nothing) {
 }
 END_TEST
 
+/* far_prefetch_flush_to(mark) sends the queue only when it holds objects of call `mark` or earlier
+ * (calls are counted per thread by far_prefetch_queue_mark), and then all of it. */
+START_TEST(flush_to_sends_only_a_queue_old_enough) {
+  remote_objects();
+  uint64_t r0 = requests(), m0 = far_prefetch_queue_mark();
+  queue(0, 2);
+  queue(2, 0); /* a call with nothing to fetch still counts */
+  queue(2, 2);
+  ck_assert_uint_eq(far_prefetch_queue_mark(), m0 + 3);
+  far_prefetch_flush_to(m0);
+  ck_assert_uint_eq(requests(), r0);
+  far_prefetch_flush_to(m0 + 1);
+  ck_assert_uint_eq(requests(), r0 + 1);
+  await_resident(0, 4);
+  queue(4, 1); /* call m0 + 4: newer than any mark below */
+  far_prefetch_flush_to(m0 + 3);
+  ck_assert_uint_eq(requests(), r0 + 1);
+  far_prefetch_flush_to(m0 + 4);
+  ck_assert_uint_eq(requests(), r0 + 2);
+  await_resident(4, 1);
+}
+END_TEST
+
 /* The thread's own access to a queued object sends the whole queue: no demand miss of its own. */
 START_TEST(an_access_sends_the_queue) {
   remote_objects();
@@ -133,7 +157,7 @@ START_TEST(a_long_call_leaves_in_windows) {
 }
 END_TEST
 
-/* One request carrying objects that four threads wait for: each wait completes with its data. */
+/* One request carrying objects that 16 threads wait for: each wait completes with its data. */
 START_TEST(one_request_completes_every_waiter) {
   remote_objects();
   uint64_t r0 = requests(), m0 = far_stats().c.miss;
@@ -150,6 +174,7 @@ END_TEST
 static void add(Suite *s) {
   rt_add(s, a_queue_leaves_in_one_request_at_32);
   rt_add(s, flush_sends_the_queue_and_an_empty_flush_nothing);
+  rt_add(s, flush_to_sends_only_a_queue_old_enough);
   rt_add(s, an_access_sends_the_queue);
   rt_add(s, a_miss_elsewhere_sends_the_queue);
   rt_add(s, a_queued_object_stays_a_hint);

@@ -50,6 +50,8 @@ static inline const void *far_local_hint(const void *p) { return p; }
 static inline void far_prefetch_objects(const void *const *a, size_t n) { (void)a, (void)n; }
 static inline void far_prefetch_objects_later(const void *const *a, size_t n) { (void)a, (void)n; }
 static inline void far_prefetch_flush(void) {}
+static inline uint64_t far_prefetch_queue_mark(void) { return 0; }
+static inline void far_prefetch_flush_to(uint64_t m) { (void)m; }
 #endif
 
 /* The largest chunk: the runtime's largest size class, so a chunk is one object. */
@@ -122,6 +124,24 @@ static inline void fards_prefetch_objects(const void **addrs, size_t n) {
 static inline void fards_prefetch_flush(void) {
 #ifndef FARDS_NO_PREFETCH
   far_prefetch_flush();
+#endif
+}
+
+/* This thread's count of fards_prefetch_objects calls, and: send the queue if it holds objects of
+ * call `mark` or earlier (far_prefetch_queue_mark, far_prefetch_flush_to). */
+static inline uint64_t fards_prefetch_mark(void) {
+#ifndef FARDS_NO_PREFETCH
+  return far_prefetch_queue_mark();
+#else
+  return 0;
+#endif
+}
+
+static inline void fards_prefetch_flush_to(uint64_t mark) {
+#ifndef FARDS_NO_PREFETCH
+  far_prefetch_flush_to(mark);
+#else
+  (void)mark;
 #endif
 }
 

@@ -362,20 +362,22 @@ static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t
 }
 
 /* A batched get in flight: the keys (not copied: they must stay valid until it finishes), their
- * hashes, and which of them have an entry on its way (bit i: key i). */
+ * hashes, which of them have an entry on its way (bit i: key i), and the mark of its prefetches in
+ * this thread's queue (fards_prefetch_mark). */
 _Static_assert(FARDS_HT_BATCH <= 64, "a batch's keys are bits of one uint64_t");
 struct fards_ht_pending {
   const char *keys;
   size_t n;
   uint64_t remote;
+  uint64_t mark;
   uint64_t h[FARDS_HT_BATCH];
 };
 
 /* The first half of a batched get: hashes up to FARDS_HT_BATCH of the n keys (keys[i] at
  * keys + i * key_size) and prefetches their entries that are not local. The prefetches are queued
- * on this thread and leave with later batches' (one request per 32 entries queued), or when this
- * thread finishes a batch that needs them: finish on the thread that started, or call
- * far_prefetch_flush first. Holds no scope and no lock afterwards, so the caller may start more
+ * on this thread and leave with later batches' (one request per 32 entries queued), at the latest
+ * when this thread finishes the batch started before it (so each keeps a batch of lead) or needs
+ * one of them: finish on the thread that started, or call far_prefetch_flush first. Holds no scope and no lock afterwards, so the caller may start more
  * batches, or do other work, before finishing this one. Returns how many keys the batch took. */
 static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, size_t n,
                                         struct fards_ht_pending *p, struct fards_htshape sh,
@@ -386,6 +388,7 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
     p->h[i] = hash(keys + i * sh.key_size);
   far_scope_enter(FARDS_SITE_HASH);
   fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote);
+  p->mark = fards_prefetch_mark();
   far_scope_exit();
   return p->n;
 }
@@ -398,6 +401,7 @@ static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_
                                          char *out, char *found, struct fards_htshape sh,
                                          int (*eq)(const void *, const void *)) {
   size_t hits = 0;
+  fards_prefetch_flush_to(p->mark + 1); /* this batch's and the next one's fetches leave now */
   far_scope_enter(FARDS_SITE_HASH);
   for (uint64_t away = 0; away <= 1; away++)
     for (size_t i = 0; i < p->n; i++) {

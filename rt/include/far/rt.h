@@ -217,6 +217,11 @@ void far_prefetch_objects(const void *const *addrs, size_t n);
 void far_prefetch_objects_later(const void *const *addrs, size_t n);
 /* Sends what this thread queued with far_prefetch_objects_later. */
 void far_prefetch_flush(void);
+/* How many far_prefetch_objects_later calls this thread has made: a mark for far_prefetch_flush_to. */
+uint64_t far_prefetch_queue_mark(void);
+/* Sends the queue if it holds objects of call number `mark` or earlier (a caller that knows which
+ * batch it needs next sends it one step ahead, keeping its lead, however few objects it has). */
+void far_prefetch_flush_to(uint64_t mark);
 /* 1 when the object holding addr is in local memory now (or addr is not far), else 0. A snapshot:
  * the evacuator may move the object out right after. For tests and diagnostics. */
 int far_is_resident(const void *addr);
