@@ -5,7 +5,9 @@
  *     a set of hot keys again fetches a few shared objects instead of one per key;
  *   - values are never lost or stale while entries move, with puts, removes and gets of the same
  *     keys running at once on other threads;
- *   - for_each visits every entry exactly once while other threads' gets move entries.
+ *   - for_each visits every entry exactly once while other threads' gets move entries;
+ *   - underneath, far_malloc_hot fills groups of its own, reuses their freed slots zeroed, and a
+ *     full one becomes an ordinary group.
  * A process of its own, so the runtime starts from a clean cache. */
 #include "ds_harness.h"
 
@@ -85,6 +87,65 @@ START_TEST(fetched_entries_are_moved_together) {
     ck_assert_uint_eq(v, value_of(k, 1));
   }
   small_free(h);
+}
+END_TEST
+
+/* ---- The runtime's side: far_malloc_hot (rt/group.c). ---- */
+
+/* The far object (group of 32 slots of 16 bytes, FAR_GROUP's default) holding small object p. */
+static uintptr_t group_of(const void *p) { return (uintptr_t)p & ~(uintptr_t)(32 * 16 - 1); }
+
+static uint64_t read_u64(void *p) {
+  far_scope_enter(0);
+  uint64_t v = *(uint64_t *)far_read(p, 8, 0);
+  far_scope_exit();
+  return v;
+}
+
+static void write_u64(void *p, uint64_t v) {
+  far_scope_enter(0);
+  *(uint64_t *)far_write(p, 8, 0) = v;
+  far_scope_exit();
+}
+
+START_TEST(hot_allocations_share_groups_only_with_each_other) {
+  enum { N = 64 };
+  void *hot[N], *cold[N];
+  for (int i = 0; i < N; i++) { /* interleaved with ordinary allocations of the same size */
+    hot[i] = far_malloc_hot(16);
+    cold[i] = far_malloc(16);
+    ck_assert(hot[i] && cold[i]);
+    ck_assert_uint_eq(read_u64(hot[i]), 0);
+  }
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < N; j++)
+      ck_assert(group_of(hot[i]) != group_of(cold[j]));
+  for (int i = 1; i < N; i++) /* filled in order, a fresh group when full */
+    ck_assert(group_of(hot[i]) == group_of(hot[i - 1]) ? i % 32 != 0 : i % 32 == 0);
+  /* A slot freed in the hot group being filled goes back to hot allocations, zeroed. */
+  write_u64(hot[40], ~0ull);
+  far_free(hot[40]);
+  void *again = far_malloc_hot(16);
+  ck_assert_ptr_eq(again, hot[40]);
+  ck_assert_uint_eq(read_u64(again), 0);
+  /* A full hot group that is no longer being filled is an ordinary group: its freed slot goes to
+   * the next ordinary allocation (the top of the stack), zeroed. */
+  write_u64(hot[3], ~0ull);
+  far_free(hot[3]);
+  void *ordinary = far_malloc(16);
+  ck_assert_ptr_eq(ordinary, hot[3]);
+  ck_assert_uint_eq(read_u64(ordinary), 0);
+  /* Larger sizes are ordinary allocations. */
+  void *big = far_malloc_hot(4096);
+  ck_assert_uint_eq(far_usable_size(big), 4096);
+  far_free(big);
+  far_free(ordinary);
+  far_free(again);
+  for (int i = 0; i < N; i++) {
+    if (i != 3 && i != 40)
+      far_free(hot[i]);
+    far_free(cold[i]);
+  }
 }
 END_TEST
 
@@ -294,6 +355,7 @@ END_TEST
 
 static Suite *suite(void) {
   Suite *s = suite_create("ds_hashtable_regroup");
+  DS_ADD_TEST(s, hot_allocations_share_groups_only_with_each_other);
   DS_ADD_TEST(s, fetched_entries_are_moved_together);
   DS_ADD_TEST(s, moves_lose_no_value_under_concurrent_writes);
   DS_ADD_TEST(s, for_each_visits_moved_entries_once);
