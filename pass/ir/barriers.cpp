@@ -75,7 +75,8 @@ private:
   }
 
   bool reusesLoopObject(const Group &group) const {
-    return loopHeld && !group.nontemporal && !nestInLoopScopes && loopObjectsEnabled();
+    return loopHeld && !group.nontemporal && !nestInLoopScopes &&
+           (group.checkObject || group.rememberObject);
   }
 
   // The checked barrier before BEFORE; returns the local address (a phi where BEFORE is).
@@ -113,7 +114,10 @@ private:
     LoopScope loop{loopHeld, loopGeneration};
     Value *p = head.CreatePtrToInt(start, api.sizeTy);
     Value *end = head.CreateAdd(p, head.getInt64(group.hi - group.lo));
-    Value *hit = objects.hits(head, loop, p, end, group.write);
+    if (!group.checkObject) return emitBarrier(group, start, site, first, end);
+    if (!group.rememberObject) end = nullptr;
+    Value *hit = objects.hits(head, loop, p, head.CreateAdd(p, head.getInt64(group.hi - group.lo)),
+                              group.write);
     Value *reused = head.CreateIntToPtr(head.CreateAdd(p, objects.delta(head, loop)), api.bytePtr);
     BasicBlock *headBlock = first->getParent();
     Instruction *missEnd = SplitBlockAndInsertIfThen(head.CreateNot(hit), first, false);
@@ -174,7 +178,7 @@ private:
              << (group.write ? "far_write" : "far_read") << (group.nontemporal ? "_nt" : "")
              << " barrier of " << ore::NV("Bytes", group.hi - group.lo) << " bytes for "
              << ore::NV("Accesses", (unsigned)group.accesses.size()) << " access(es)"
-             << (reusesLoopObject(group) ? ", or the loop's last object" : "");
+             << (reusesLoopObject(group) && group.checkObject ? ", or the loop's last object" : "");
     });
   }
 
@@ -256,6 +260,7 @@ PreservedAnalyses BarrierPass::run(Function &fn, FunctionAnalysisManager &analys
     region.loopGeneration = scope.generation;
   }
   planScopeReuse(fn, regions);
+  planLoopObjects(regions, loops, tree);
   OptimizationRemarkEmitter remarks(&fn);
   LoopObjects objects(fn, api);
   RegionEmitter emitter(api, remarks, objects);

@@ -2,6 +2,7 @@
 // loop_objects.h). The state lives in stack slots that SROA turns into registers.
 #include "loop_objects.h"
 
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Support/CommandLine.h"
 
 using namespace llvm;
@@ -12,6 +13,56 @@ static cl::opt<bool> enabled("farpass-loop-objects", cl::init(true),
                              cl::desc("farpass: loops reuse the object their barriers last reached"));
 
 bool loopObjectsEnabled() { return enabled; }
+
+// The pointers V may be derived from: through GEPs and casts, both arms of selects and the inputs
+// of phis (`c ? &p->left : &p->right` is a phi before SimplifyCFG has run), a few levels deep.
+static void addRoots(Value *v, SmallPtrSetImpl<const Value *> &roots, unsigned depth = 0) {
+  v = getUnderlyingObject(v);
+  if (!roots.insert(v).second || depth >= 4) return;
+  if (auto *select = dyn_cast<SelectInst>(v)) {
+    addRoots(select->getTrueValue(), roots, depth + 1);
+    addRoots(select->getFalseValue(), roots, depth + 1);
+  } else if (auto *phi = dyn_cast<PHINode>(v)) {
+    for (Value *in : phi->incoming_values()) addRoots(in, roots, depth + 1);
+  }
+}
+
+// The roots of the value GROUP's pointer has in the previous iteration, if it is loop-carried.
+static SmallPtrSet<const Value *, 4> carriedRoots(const Group &group, const LoopInfo &loops) {
+  SmallPtrSet<const Value *, 4> roots;
+  auto *phi = dyn_cast<PHINode>(getUnderlyingObject(group.base));
+  const Loop *loop = loops.getLoopFor(group.accesses.front().inst->getParent());
+  if (!phi || !loop || phi->getParent() != loop->getHeader()) return roots;
+  roots.insert(phi); // the phi itself is this iteration's value, not the previous one's
+  for (unsigned i = 0; i < phi->getNumIncomingValues(); i++)
+    if (loop->contains(phi->getIncomingBlock(i))) addRoots(phi->getIncomingValue(i), roots);
+  roots.erase(phi);
+  return roots;
+}
+
+static void planLoop(ArrayRef<Group *> groups, const LoopInfo &loops, const DominatorTree &tree) {
+  for (Group *group : groups) {
+    const Value *root = getUnderlyingObject(group->base);
+    SmallPtrSet<const Value *, 4> carried = carriedRoots(*group, loops);
+    for (Group *other : groups) {
+      if (other == group) continue;
+      const Value *otherRoot = getUnderlyingObject(other->base);
+      bool earlier = otherRoot == root &&
+                     tree.dominates(other->accesses.front().inst, group->accesses.front().inst);
+      if (earlier || carried.count(otherRoot)) group->checkObject = other->rememberObject = true;
+    }
+  }
+}
+
+void planLoopObjects(std::vector<Region> &regions, const LoopInfo &loops, const DominatorTree &tree) {
+  if (!enabled) return;
+  DenseMap<AllocaInst *, SmallVector<Group *, 8>> byLoop;
+  for (Region &region : regions)
+    if (region.loopHeld)
+      for (Group &group : region.groups)
+        if (!group.reuses && !group.nontemporal) byLoop[region.loopHeld].push_back(&group);
+  for (auto &loop : byLoop) planLoop(loop.second, loops, tree);
+}
 
 LoopObjects::LoopObjects(Function &fn, RuntimeApi &api)
     : api(api), entry(&*fn.getEntryBlock().getFirstInsertionPt()) {}

@@ -13,14 +13,27 @@
 #define FARPASS_IR_LOOP_OBJECTS_H
 
 #include "loop_scopes.h"
+#include "regions.h"
 #include "runtime_api.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
+
+#include <vector>
 
 namespace farpass {
 
 bool loopObjectsEnabled();
+
+// Which groups of REGIONS check the remembered object and which remember theirs: a group checks
+// when an earlier group of its loop (dominating it) has the same underlying pointer, or when its
+// pointer is a loop-carried phi whose value from the previous iteration derives from a group's
+// pointer; those groups remember. Others keep the plain barrier: a check that cannot hit, or a
+// remembered object nobody checks, would only add instructions.
+void planLoopObjects(std::vector<Region> &regions, const llvm::LoopInfo &loops,
+                     const llvm::DominatorTree &tree);
 
 class LoopObjects {
 public:

@@ -30,6 +30,7 @@ struct Group {
   bool write, nontemporal;
   std::vector<Access> accesses; // in program order
   const Group *reuses = nullptr;  // an earlier group whose barrier result serves this one
+  bool checkObject = false, rememberObject = false; // the loop's last object (loop_objects.h)
   llvm::Value *address = nullptr; // the local address of lo, once emitted
 };
 

@@ -65,14 +65,21 @@ int main(int argc, char **argv) {
     r->b[39] += (char)(r->b[0] + 1); /* the record's last byte: maybe in the next object */
   }
   for (long i = 0; i < n; i++) h += o[i].b[0] * 3 + o[i].b[39];
-  /* A one-object loop run again after the whole tree went through local memory (at 4 MiB, the
-   * object has been evacuated meanwhile): its remembered object must not outlive the loop. */
-  struct item *lone = malloc(sizeof *lone);
-  lone->v = 1;
-  lone->next = NULL;
+  /* A two-item list walked through a link pointer, from a on even rounds and from b (the object
+   * the previous walk remembered last) on odd ones, after the whole tree went through local memory
+   * (at 4 MiB, b has been evacuated meanwhile) and b->next changed: a remembered object must not
+   * outlive the loop. */
+  struct item *a = malloc(sizeof *a), *b = malloc(sizeof *b), *c = malloc(sizeof *c);
+  a->v = 1;
+  a->next = b;
+  b->v = 2;
+  b->next = NULL;
+  c->v = 5;
+  c->next = NULL;
   long nodes = 0, counts = 0;
-  for (int round = 0; round < 4; round++) {
-    for (struct item *it = lone; it; it = it->next) it->v = it->v * 3 + round;
+  for (int round = 0; round < 6; round++) {
+    for (struct item **at = round % 2 ? &b->next : &a->next; *at; at = &(*at)->next)
+      (*at)->v = (*at)->v * 3 + round;
     struct tnode *stack[256];
     int top = 0;
     if (root) stack[top++] = root;
@@ -84,7 +91,8 @@ int main(int argc, char **argv) {
       if (t->left && top < 256) stack[top++] = t->left;
       if (t->right && top < 256) stack[top++] = t->right;
     }
+    b->next = b->next ? NULL : c; /* b is fetched again, likely to another place */
   }
-  printf("%ld %ld %ld %ld\n", nodes, counts, h, lone->v);
+  printf("%ld %ld %ld %ld %ld %ld\n", nodes, counts, h, a->v, b->v, c->v);
   return 0;
 }
