@@ -68,15 +68,13 @@ static int write_batch(conn *c, const far_wire_req *q) {
 
 /* A large READV reply goes to the socket straight from the stored objects when no other reply
  * waits (replies never interleave): copying megabytes of objects into the output buffer first cost
- * farmemd as much CPU as the kernel's own copy. What the socket does not take waits in c->out. */
+ * farmemd as much CPU as the kernel's own copy. What the socket does not take waits in c->out
+ * (empty here, so nothing of it was sent yet). */
 #define READV_SEND_MIN (32u << 10)
 static int read_batch(conn *c, const far_wire_req *q) {
   if (c->out.len || q->bytes < READV_SEND_MIN)
     return ns_readv(c->ns, &c->out, q);
-  size_t sent;
-  int rc = ns_readv_send(c->ns, c->fd, &c->out, &sent, q, &c->w->scratch);
-  c->out_sent = c->out.len ? sent : 0;
-  return rc;
+  return ns_readv_send(c->ns, c->fd, &c->out, q, &c->w->scratch);
 }
 
 static int run(conn *c, const far_wire_req *q) {

@@ -42,10 +42,10 @@ int ns_scratch_init(ns_scratch *s);
 void ns_scratch_free(ns_scratch *s);
 
 /* Sends the READV reply on the non-blocking socket fd straight from the stored objects: one
- * sendmsg under the lock, so no write or free changes them while the kernel copies them. *sent:
- * the bytes the socket took. When that is not the whole reply, the whole reply is also appended to
- * out, of which the caller has already sent *sent bytes. 0, or -1 when out of memory. */
-int ns_readv_send(ns *n, int fd, far_wbuf *out, size_t *sent, const far_wire_req *req, ns_scratch *s);
+ * sendmsg under the lock, so no write or free changes them while the kernel copies them. What the
+ * socket does not take (it is full) is appended to out, which must be empty: only the unsent rest
+ * is copied. 0, or -1 when out of memory. */
+int ns_readv_send(ns *n, int fd, far_wbuf *out, const far_wire_req *req, ns_scratch *s);
 
 /* Stores n items all-or-nothing; returns FAR_OK or FAR_ENOSPC. */
 int ns_write(ns *n, const far_wire_item *items, size_t count, ns_scratch *s);

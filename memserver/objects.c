@@ -87,33 +87,34 @@ static int readv_pieces(ns *n, const far_wire_req *req, ns_scratch *s) {
   return k;
 }
 
-/* Sends the pieces until the socket stops taking them; the bytes sent. */
-static size_t send_pieces(int fd, struct iovec *iov, size_t k) {
-  size_t sent = 0, i = 0;
-  while (i < k) {
-    size_t end = k - i < FAR_WIRE_IOV_MAX ? k : i + FAR_WIRE_IOV_MAX;
-    ssize_t got = far_wire_send_pieces(fd, iov, &i, k);
-    if (got <= 0)
-      break;
-    sent += (size_t)got;
-    if (i < end) /* the socket took part of them: it is full */
-      break;
+/* Sends the pieces until the socket stops taking them; *i: the first piece not wholly sent (its
+ * sent part trimmed off). */
+static void send_pieces(int fd, struct iovec *iov, size_t *i, size_t k) {
+  while (*i < k) {
+    size_t end = k - *i < FAR_WIRE_IOV_MAX ? k : *i + FAR_WIRE_IOV_MAX;
+    if (far_wire_send_pieces(fd, iov, i, k) <= 0 || *i < end) /* error, or the socket is full */
+      return;
   }
-  return sent;
 }
 
-int ns_readv_send(ns *n, int fd, far_wbuf *out, size_t *sent, const far_wire_req *req, ns_scratch *s) {
+/* Appends the pieces iov[i..k) to out. 0, or -1 when out of memory. */
+static int queue_pieces(far_wbuf *out, const struct iovec *iov, size_t i, size_t k) {
+  for (; i < k; i++)
+    if (far_wbuf_append(out, iov[i].iov_base, iov[i].iov_len) != 0)
+      return -1;
+  return 0;
+}
+
+int ns_readv_send(ns *n, int fd, far_wbuf *out, const far_wire_req *req, ns_scratch *s) {
   pthread_mutex_lock(&n->lock);
-  int k = readv_pieces(n, req, s), rc = 0;
-  size_t total = 0;
-  *sent = 0;
+  int k = readv_pieces(n, req, s), rc;
+  size_t i = 0;
   if (k > 0) {
-    for (int i = 0; i < k; i++)
-      total += s->iov[i].iov_len;
-    *sent = send_pieces(fd, s->iov, (size_t)k);
+    send_pieces(fd, s->iov, &i, (size_t)k);
+    rc = queue_pieces(out, s->iov, i, (size_t)k); /* what the full socket did not take */
+  } else {
+    rc = encode_readv(n, out, req); /* out of memory for the pieces: the whole reply, copied */
   }
-  if (*sent < total || k <= 0) /* the socket is full (or the reply failed): queue all of it */
-    rc = encode_readv(n, out, req);
   pthread_mutex_unlock(&n->lock);
   return rc;
 }

@@ -10,7 +10,6 @@
 
 /* Starts a frame at the end of b and points pk at it; close it with far_wire_end. */
 void far_wire_open(far_wbuf *b, msgpack_packer *pk);
-int far_wbuf_append(void *data, const char *buf, size_t len);
 
 /* A cursor over untrusted msgpack bytes. Every reader checks the type and that the value lies
  * entirely inside the input; on failure it returns -1 and leaves the cursor where it was.

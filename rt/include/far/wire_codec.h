@@ -48,6 +48,9 @@ void far_wbuf_reset(far_wbuf *b);
 void far_wbuf_consume(far_wbuf *b, size_t n);
 /* Releases memory above `keep` bytes of capacity when the buffer is empty (after a large reply). */
 void far_wbuf_trim(far_wbuf *b, size_t keep);
+/* Appends len raw bytes to the far_wbuf `data` (also msgpack's write callback inside a frame). 0, or
+ * -1 when out of memory (the buffer is marked failed). */
+int far_wbuf_append(void *data, const char *buf, size_t len);
 
 /* Results of the calls that complete a frame. On failure the partial frame is removed and earlier
  * frames in the buffer stay intact. */
