@@ -125,7 +125,6 @@ struct net_conn {
   atomic_int sleepers;
   /* the poller: watched when it has been asked to read this connection */
   atomic_int watched;
-  atomic_int poke;
 };
 
 struct far_net {
@@ -213,6 +212,8 @@ void net_spin_outcome(far_net *net, int probe, int caught);
 int net_poller_start(far_net *net, char *err, size_t errlen);
 void net_poller_stop(far_net *net);
 void net_poller_kick(far_net *net);
+/* Registers c's socket with the poller (one-shot): it reads c once bytes are there. */
+void net_poller_watch(net_conn *c);
 
 /* net_error.c */
 /* Marks c dead, records "farmemd at host:port: what" as the client's error, fails every pending

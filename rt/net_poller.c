@@ -42,13 +42,7 @@ static void service(net_conn *c) {
   }
 }
 
-static void service_poked(far_net *net) {
-  for (unsigned s = 0; s < net->nservers; s++)
-    for (unsigned i = 0; i < net->servers[s].nconns; i++) {
-      net_conn *c = &net->servers[s].conns[i];
-      if (atomic_load(&c->poke) && atomic_exchange(&c->poke, 0)) service(c);
-    }
-}
+void net_poller_watch(net_conn *c) { watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP); }
 
 static void *poller_main(void *arg) {
   far_net *net = arg;
@@ -63,7 +57,6 @@ static void *poller_main(void *arg) {
         service(evs[i].data.ptr);
       }
     }
-    service_poked(net);
   }
   return NULL;
 }

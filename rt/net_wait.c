@@ -40,10 +40,12 @@ static void futex_sleep(atomic_uint *word, unsigned value) {
   syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, &ts, NULL, 0);
 }
 
+/* The arming thread registers the socket itself, so the poller wakes only when a reply is there
+ * (epoll is level-triggered: bytes that came already wake it at once). It used to be kicked through
+ * an eventfd to do so, which woke it twice per request: once to arm, once for the reply. */
 void net_arm(net_conn *c) {
   if (atomic_load(&c->watched) || atomic_exchange(&c->watched, 1)) return;
-  atomic_store(&c->poke, 1);
-  net_poller_kick(c->net);
+  net_poller_watch(c);
 }
 
 void net_hand_off(net_conn *c) {
