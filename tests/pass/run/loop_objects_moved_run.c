@@ -1,0 +1,57 @@
+/* The loop's last object (pass/ir/loop_objects.cpp) must not outlive the loop's scope generation.
+ * A list is walked in segments of a few items through `link = &(*link)->next`: each run of the
+ * inner loop starts in the object the previous run remembered last (the item `link` points into).
+ * Between two runs, other far data of the same size class (a second list, larger than a 4 MiB
+ * budget) is walked and rewritten, so the remembered object is evacuated and its local memory
+ * taken by other objects. A barrier that reused the remembered local address across the runs
+ * would read another item's next pointer and leave the list (compare_test.sh compares the output
+ * with the native build). */
+#include <far/annotations.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct __remoteable item {
+  long v;
+  struct item *next;
+  char pad[112]; /* 128 B: packed 32 to a 4 KiB far object, as many local slots as possible */
+};
+
+static struct item *build(long n, long first) {
+  struct item *head = NULL;
+  for (long i = n - 1; i >= 0; i--) {
+    struct item *it = malloc(sizeof *it);
+    it->v = first + i;
+    it->next = head;
+    head = it;
+  }
+  return head;
+}
+
+/* Reads and rewrites every item of LIST: fetches all its objects into local memory. */
+static long churn(struct item *list, long round) {
+  long sum = 0;
+  for (struct item *it = list; it; it = it->next) {
+    sum += it->v;
+    it->v = (it->v * 5 + round) % 1000003;
+  }
+  return sum;
+}
+
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 1000, segment = 5, steps = 0;
+  unsigned long h = 0;
+  struct item *walked = build(n, 0), *other = build(4 * n, 1000000);
+  struct item **link = &walked;
+  for (long round = 0; round < 24; round++) {
+    for (long k = 0; *link && k < segment; k++, steps++) { /* resumes where the last run stopped */
+      (*link)->v = (*link)->v * 3 + round;
+      h += (*link)->v;
+      link = &(*link)->next;
+    }
+    if (!*link) link = &walked;
+    h += (unsigned long)churn(other, round);
+  }
+  for (struct item *it = walked; it; it = it->next) h = h * 31 + it->v;
+  printf("%ld %lu\n", steps, h);
+  return 0;
+}
