@@ -83,10 +83,30 @@ LoopObjects::Cache &LoopObjects::cacheFor(const LoopScope &loop) {
   return caches.try_emplace(loop.held, cache).first->second;
 }
 
+// i1: the thread's scope holds no bounce buffer (far_self.fast, the runtime's fast-path
+// condition, far/rt.h). Once a straddling access made one, a barrier inside its bytes returns the
+// buffer (whose offset is no object's) and the object's own copy no longer shows the scope's
+// writes there, so nothing remembered may be reused; fast stays 0 until the outermost scope exits,
+// and with it the loop's scope (a new generation), so an offset remembered meanwhile is never
+// reused either. Also 0 before the loop's first barrier has entered its scope.
+static Value *scopeHasNoBounce(IRBuilder<> &b, Module &module) {
+  GlobalVariable *self = module.getNamedGlobal("far_self");
+  if (!self) // the prelude declares it (far/rt.h); a declaration of our own otherwise
+    self = new GlobalVariable(module, b.getInt32Ty(), false, GlobalValue::ExternalLinkage, nullptr,
+                              "far_self", nullptr, GlobalValue::InitialExecTLSModel);
+  constexpr uint64_t kFastOffset = 4; // offsetof(struct far_thread, fast)
+  Value *bytes = b.CreatePointerCast(self, b.getInt8PtrTy());
+  Value *fast = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), bytes, kFastOffset);
+  Value *flag =
+      b.CreateLoad(b.getInt32Ty(), b.CreatePointerCast(fast, b.getInt32Ty()->getPointerTo()));
+  return b.CreateICmpNE(flag, b.getInt32(0));
+}
+
 Value *LoopObjects::hits(IRBuilder<> &b, const LoopScope &loop, Value *p, Value *end, bool write) {
   Cache &cache = cacheFor(loop);
   Value *current = b.CreateICmpEQ(b.CreateLoad(b.getInt32Ty(), cache.generation),
                                   b.CreateLoad(b.getInt32Ty(), loop.generation));
+  current = b.CreateAnd(current, scopeHasNoBounce(b, api.module));
   Value *inside = b.CreateAnd(b.CreateICmpULE(b.CreateLoad(api.sizeTy, cache.lo), p),
                               b.CreateICmpULE(end, b.CreateLoad(api.sizeTy, cache.hi)));
   Value *hit = b.CreateAnd(current, inside);

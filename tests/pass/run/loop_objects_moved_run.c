@@ -16,6 +16,8 @@ struct __remoteable item {
   char pad[112]; /* 128 B: packed 32 to a 4 KiB far object, as many local slots as possible */
 };
 
+struct __remoteable tally { long n[8]; };
+
 static struct item *build(long n, long first) {
   struct item *head = NULL;
   for (long i = n - 1; i >= 0; i--) {
@@ -41,9 +43,12 @@ int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 1000, segment = 5, steps = 0;
   unsigned long h = 0;
   struct item *walked = build(n, 0), *other = build(4 * n, 1000000);
+  struct tally *tally = calloc(1, sizeof *tally);
   struct item **link = &walked;
   for (long round = 0; round < 24; round++) {
-    for (long k = 0; *link && k < segment; k++, steps++) { /* resumes where the last run stopped */
+    for (long k = 0; k < segment; k++, steps++) { /* resumes where the last run stopped */
+      tally->n[k]++; /* first: its barrier enters the loop's scope before `*link` is checked */
+      if (!*link) break;
       (*link)->v = (*link)->v * 3 + round;
       h += (*link)->v;
       link = &(*link)->next;
@@ -52,6 +57,7 @@ int main(int argc, char **argv) {
     h += (unsigned long)churn(other, round);
   }
   for (struct item *it = walked; it; it = it->next) h = h * 31 + it->v;
+  for (int k = 0; k < 8; k++) h = h * 31 + (unsigned long)tally->n[k];
   printf("%ld %lu\n", steps, h);
   return 0;
 }
