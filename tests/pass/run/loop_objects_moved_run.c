@@ -5,7 +5,9 @@
  * budget) is walked and rewritten, so the remembered object is evacuated and its local memory
  * taken by other objects. A barrier that reused the remembered local address across the runs
  * would read another item's next pointer and leave the list (compare_test.sh compares the output
- * with the native build). */
+ * with the native build). Each iteration first touches a tally, whose barrier enters the loop's
+ * scope, so that only the generation (not the scope's bounce-free flag, which is 0 before the
+ * loop's scope is entered) stands between the check of `*link` and the stale address. */
 #include <far/annotations.h>
 #include <stdio.h>
 #include <stdlib.h>
