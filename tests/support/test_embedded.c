@@ -1,7 +1,8 @@
 /* The embedded memory server with the real farmemd: it starts and its port accepts connections;
  * when the program exits normally it is stopped and reaped by the program itself; when the program
  * is killed it dies too (PR_SET_PDEATHSIG); it does not disturb the program's own children, SIGCHLD
- * or stdout; failures to start give one clear line and exit status 2. This test process is a child
+ * or stdout; FAR_EMBEDDED_PREFAULT reaches it as --prefault; failures to start give one clear line
+ * (after farmemd's own when it refused an argument) and exit status 2. This test process is a child
  * subreaper, so an orphaned farmemd would become its child and be seen. */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -102,20 +103,40 @@ static void expect_server_reaped_by_probe(pid_t server) {
   ck_assert_int_eq(errno, ESRCH);
 }
 
+/* Lets a started probe exit on EOF and checks that it did so cleanly, printing only expected_output. */
+static void finish_normal_exit(struct probe *p, const char *expected_output) {
+  close(p->in); /* EOF: the probe exits */
+  char rest[256] = "";
+  read_all(p->out, rest, sizeof rest, 15000);
+  close(p->out);
+  int st;
+  ck_assert_int_eq(waitpid(p->pid, &st, 0), p->pid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "probe status %#x", st);
+  ck_assert_str_eq(rest, expected_output); /* nothing of farmemd's reached the program's stdout */
+  expect_server_reaped_by_probe(p->server);
+}
+
 static void run_normal_exit(const char *mode, const char *expected_output) {
   struct probe p;
   start_probe(mode, &p);
   expect_port_reachable(p.port);
   expect_running_farmemd(p.server);
-  close(p.in); /* EOF: the probe exits */
-  char rest[256] = "";
-  read_all(p.out, rest, sizeof rest, 15000);
-  close(p.out);
-  int st;
-  ck_assert_int_eq(waitpid(p.pid, &st, 0), p.pid);
-  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "probe status %#x", st);
-  ck_assert_str_eq(rest, expected_output); /* nothing of farmemd's reached the program's stdout */
-  expect_server_reaped_by_probe(p.server);
+  finish_normal_exit(&p, expected_output);
+}
+
+/* farmemd's command line has flag immediately followed by value. */
+static void expect_server_argument(pid_t server, const char *flag, const char *value) {
+  char path[64], args[4096];
+  snprintf(path, sizeof path, "/proc/%d/cmdline", (int)server);
+  FILE *f = fopen(path, "r");
+  ck_assert_msg(f != NULL, "no process %d", (int)server);
+  size_t n = fread(args, 1, sizeof args - 1, f);
+  fclose(f);
+  args[n] = '\0';
+  int found = 0;
+  for (size_t at = 0; at < n && !found; at += strlen(args + at) + 1)
+    found = !strcmp(args + at, flag) && at + strlen(flag) + 1 < n && !strcmp(args + at + strlen(flag) + 1, value);
+  ck_assert_msg(found, "farmemd was not started with %s %s", flag, value);
 }
 
 START_TEST(test_return_from_main_stops_server) { run_normal_exit("exit", ""); }
@@ -128,6 +149,15 @@ START_TEST(test_program_children_undisturbed) { run_normal_exit("children", "chi
 END_TEST
 
 START_TEST(test_started_with_stdin_stdout_closed) { run_normal_exit("closed_std", ""); }
+END_TEST
+
+START_TEST(test_prefault_reaches_server) {
+  setenv("FAR_EMBEDDED_PREFAULT", "32M", 1); /* this test runs in a child of its own */
+  struct probe p;
+  start_probe("exit", &p);
+  expect_server_argument(p.server, "--prefault", "32M");
+  finish_normal_exit(&p, "");
+}
 END_TEST
 
 START_TEST(test_killed_program_kills_server) {
@@ -189,6 +219,20 @@ START_TEST(test_farmemd_exits_early) {
 }
 END_TEST
 
+/* farmemd says what is wrong with the size, then the runtime its one line, and the program exits 2. */
+START_TEST(test_bad_prefault_refused) {
+  const char *argv[] = {PROBE_EMBEDDED, "exit", NULL};
+  const char *env[] = {"FARMEMD=" FARMEMD_PATH, "FAR_EMBEDDED_PREFAULT=12Q", NULL};
+  struct probe_result r;
+  probe_run(argv, env, &r);
+  ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2, "status %#x", r.status);
+  ck_assert_msg(strstr(r.err, "farmemd: --prefault: expected a size") == r.err, "%s", r.err);
+  ck_assert_msg(strstr(r.err, "farmem: cannot start the embedded memory server: "), "%s", r.err);
+  ck_assert_int_eq(probe_lines(r.err), 2);
+  ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
 static void setup(void) { prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 int main(void) {
@@ -204,6 +248,8 @@ int main(void) {
   tcase_add_test(tc, test_found_next_to_executable);
   tcase_add_test(tc, test_farmemd_missing);
   tcase_add_test(tc, test_farmemd_exits_early);
+  tcase_add_test(tc, test_prefault_reaches_server);
+  tcase_add_test(tc, test_bad_prefault_refused);
   suite_add_tcase(s, tc);
   return harness_run_suite(s);
 }
