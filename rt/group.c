@@ -76,47 +76,52 @@ static void push_partial(struct small_class *k, uint64_t group) {
   k->partial[k->npartial++] = group;
 }
 
+static uint32_t full_mask(void) { return (uint32_t)((1ull << (1u << shift)) - 1); }
+
+/* Makes a new group of class k (class lock held): false when the class has no ids left. */
+static bool make_group(struct small_class *k, uint64_t *group) {
+  if (k->ngroups == MAX_GROUPS) return false;
+  *group = k->ngroups;
+  __atomic_store_n(&k->ngroups, k->ngroups + 1, __ATOMIC_RELAXED);
+  return true;
+}
+
+/* Marks the lowest free slot of group used and returns it. *fresh_from (NULL: the group is not
+ * tracked) counts the group's slots never handed out; *zero: this slot is one of them. */
+static long claim_lowest(struct small_class *k, uint64_t group, uint64_t *fresh_from, bool *zero) {
+  uint32_t w = k->used[group];
+  long slot = __builtin_ctz(~w);
+  k->used[group] = w | 1u << slot;
+  *zero = fresh_from && (uint64_t)slot >= *fresh_from;
+  if (*zero) *fresh_from = (uint64_t)slot + 1;
+  return slot;
+}
+
 /* Takes a slot of class cls under the class lock: sets *group, returns the slot, or -1 when the
  * class has no groups left. *fresh: the group was just made; *zero: the slot was never used. */
 static long take_slot(struct small_class *k, uint64_t *group, bool *fresh, bool *zero) {
-  uint32_t full = (uint32_t)((1ull << (1u << shift)) - 1);
-  *fresh = false;
-  if (k->npartial == 0) {
-    if (k->ngroups == MAX_GROUPS) return -1;
-    k->newest = k->ngroups;
-    __atomic_store_n(&k->ngroups, k->ngroups + 1, __ATOMIC_RELAXED);
+  *fresh = k->npartial == 0;
+  if (*fresh) {
+    if (!make_group(k, &k->newest)) return -1;
     k->fresh_from = 0;
     push_partial(k, k->newest);
-    *fresh = true;
   }
   *group = k->partial[k->npartial - 1];
-  uint32_t w = k->used[*group];
-  long slot = __builtin_ctz(~w);
-  k->used[*group] = w | 1u << slot;
-  if ((w | 1u << slot) == full) k->npartial--;
-  *zero = *group == k->newest && (uint64_t)slot >= k->fresh_from;
-  if (*zero) k->fresh_from = (uint64_t)slot + 1;
+  long slot = claim_lowest(k, *group, *group == k->newest ? &k->fresh_from : NULL, zero);
+  if (k->used[*group] == full_mask()) k->npartial--;
   return slot;
 }
 
 /* The same for far_malloc_hot: a slot of the hot group, which is made anew when full (or none). */
 static long take_hot_slot(struct small_class *k, uint64_t *group, bool *fresh, bool *zero) {
-  uint32_t full = (uint32_t)((1ull << (1u << shift)) - 1);
-  *fresh = !k->has_hot || k->used[k->hot] == full;
+  *fresh = !k->has_hot || k->used[k->hot] == full_mask();
   if (*fresh) {
-    if (k->ngroups == MAX_GROUPS) return -1;
-    k->hot = k->ngroups;
-    __atomic_store_n(&k->ngroups, k->ngroups + 1, __ATOMIC_RELAXED);
+    if (!make_group(k, &k->hot)) return -1;
     k->hot_fresh_from = 0;
     k->has_hot = true;
   }
   *group = k->hot;
-  uint32_t w = k->used[*group];
-  long slot = __builtin_ctz(~w);
-  k->used[*group] = w | 1u << slot;
-  *zero = (uint64_t)slot >= k->hot_fresh_from;
-  if (*zero) k->hot_fresh_from = (uint64_t)slot + 1;
-  return slot;
+  return claim_lowest(k, *group, &k->hot_fresh_from, zero);
 }
 
 /* A zeroed slot of class cls: from the hot group when hot, else from the top of the stack. */
@@ -153,7 +158,7 @@ bool far_group_free(uintptr_t a, unsigned cls) {
   size_t within = far_addr_within(a);
   uint64_t group = far_addr_id(a) - FAR_GROUP_ID_BASE;
   if (within & (((size_t)1 << cls) - 1) || group >= MAX_GROUPS) return false;
-  uint32_t bit = 1u << (within >> cls), full = (uint32_t)((1ull << (1u << shift)) - 1);
+  uint32_t bit = 1u << (within >> cls), full = full_mask();
   pthread_mutex_lock(&k->lock);
   uint32_t w = group < k->ngroups ? k->used[group] : 0;
   if (w & bit) {
