@@ -62,18 +62,32 @@ static uint8_t *map_chunk(void) {
   return base;
 }
 
+/* A chunk of fresh memory; NULL when out of memory. */
+static struct objmem_chunk *new_chunk(void) {
+  struct objmem_chunk *c = malloc(sizeof *c);
+  if (c && !(c->base = map_chunk())) {
+    free(c);
+    c = NULL;
+  }
+  return c;
+}
+
+/* Puts empty chunk c on the list of kept ones (lock held). */
+static void keep(struct objmem_chunk *c) {
+  c->next = empty;
+  empty = c;
+  empty_count++;
+}
+
 /* An empty chunk for class cls, kept or new, on its class's list; NULL when out of memory. */
 static struct objmem_chunk *chunk_for(unsigned cls) {
   struct objmem_chunk *c = empty;
   if (c) {
     empty = c->next;
     empty_count--;
-  } else if ((c = malloc(sizeof *c)) != NULL && !(c->base = map_chunk())) {
-    free(c);
-    c = NULL;
-  }
-  if (!c)
+  } else if (!(c = new_chunk())) {
     return NULL;
+  }
   c->cls = cls;
   c->slots = (uint32_t)(CHUNK >> cls);
   c->live = c->fresh = c->free_head = 0;
@@ -108,9 +122,7 @@ static void slab_free(struct objmem_chunk *c, uint8_t *p) {
   if (c->live == 0) {
     unlink_room(c);
     if (empty_count < keep_empty) {
-      c->next = empty;
-      empty = c;
-      empty_count++;
+      keep(c);
     } else {
       munmap(c->base, CHUNK);
       free(c);
@@ -126,16 +138,12 @@ static void *prefault_main(void *arg) {
   size_t bytes = *(size_t *)arg;
   free(arg);
   for (size_t done = 0; done < bytes; done += CHUNK) {
-    struct objmem_chunk *c = malloc(sizeof *c);
-    if (!c || !(c->base = map_chunk())) {
-      free(c);
+    struct objmem_chunk *c = new_chunk();
+    if (!c)
       break;
-    }
     memset(c->base, 0, CHUNK);
     pthread_mutex_lock(&lock);
-    c->next = empty;
-    empty = c;
-    empty_count++;
+    keep(c);
     keep_empty++;
     pthread_mutex_unlock(&lock);
     atomic_fetch_add_explicit(&prefaulted, CHUNK, memory_order_relaxed);
