@@ -211,7 +211,6 @@ void net_spin_outcome(far_net *net, int probe, int caught);
 /* net_poller.c */
 int net_poller_start(far_net *net, char *err, size_t errlen);
 void net_poller_stop(far_net *net);
-void net_poller_kick(far_net *net);
 /* Registers c's socket with the poller (one-shot): it reads c once bytes are there. */
 void net_poller_watch(net_conn *c);
 

@@ -19,6 +19,8 @@ static void watch(net_conn *c, int op, uint32_t events) {
   epoll_ctl(c->net->epoll_fd, op, c->fd, &ev);
 }
 
+void net_poller_watch(net_conn *c) { watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP); }
+
 /* Reads c until it is drained. Keeps watching it while requests are in flight; if another thread
  * is reading, leaves it to that thread, which arms us again when it stops (net_wait.c). */
 static void service(net_conn *c) {
@@ -28,7 +30,7 @@ static void service(net_conn *c) {
       }
       net_release_rx(c);
       if (atomic_load(&c->inflight) > 0 && !atomic_load(&c->dead)) {
-        watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP);
+        net_poller_watch(c);
         return;
       }
       atomic_store(&c->watched, 0);
@@ -41,8 +43,6 @@ static void service(net_conn *c) {
     if (atomic_exchange(&c->watched, 1)) return;
   }
 }
-
-void net_poller_watch(net_conn *c) { watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP); }
 
 static void *poller_main(void *arg) {
   far_net *net = arg;
@@ -61,7 +61,8 @@ static void *poller_main(void *arg) {
   return NULL;
 }
 
-void net_poller_kick(far_net *net) {
+/* Wakes the poller out of epoll_wait (to stop it). */
+static void kick(far_net *net) {
   uint64_t one = 1;
   if (write(net->kick_fd, &one, sizeof one) < 0) return; /* the counter is already nonzero */
 }
@@ -88,7 +89,7 @@ int net_poller_start(far_net *net, char *err, size_t errlen) {
 void net_poller_stop(far_net *net) {
   if (net->poller_started) {
     atomic_store(&net->stopping, 1);
-    net_poller_kick(net);
+    kick(net);
     pthread_join(net->poller, NULL);
     net->poller_started = 0;
   }
