@@ -331,11 +331,10 @@ static inline void fards_ht_prefetch_local(const char *p, size_t entry_size) {
  * bytes: prefetches the entries that are not local (queued: fards_prefetch_objects), and the local
  * ones' bytes into the CPU's caches; returns how many it asked the server for, and sets bit i of
  * *remote (may be NULL) when key i has an entry on its way. On its own so that benchmarks can time
- * it. The index
- * is read in two stages (all slots asked for, then probed), and residency is checked only after
- * every probe, with no lock in between, so the object-table misses of a batch overlap too. An
- * entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the runtime installs
- * only what is still awaited). */
+ * it. The index is read in two stages (all slots asked for, then probed), and residency is checked
+ * only after every probe, with no lock in between, so the object-table misses of a batch overlap
+ * too. An entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the runtime
+ * installs only what is still awaited). */
 static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
                                               size_t entry_size, uint64_t *remote) {
   const void *cand[FARDS_HT_BATCH];
@@ -377,8 +376,9 @@ struct fards_ht_pending {
  * keys + i * key_size) and prefetches their entries that are not local. The prefetches are queued
  * on this thread and leave with later batches' (one request per 32 entries queued), at the latest
  * when this thread finishes the batch started before it (so each keeps a batch of lead) or needs
- * one of them: finish on the thread that started, or call far_prefetch_flush first. Holds no scope and no lock afterwards, so the caller may start more
- * batches, or do other work, before finishing this one. Returns how many keys the batch took. */
+ * one of them: finish on the thread that started, or call far_prefetch_flush first. Holds no scope
+ * and no lock afterwards, so the caller may start more batches, or do other work, before finishing
+ * this one. Returns how many keys the batch took. */
 static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, size_t n,
                                         struct fards_ht_pending *p, struct fards_htshape sh,
                                         uint64_t (*hash)(const void *)) {
