@@ -115,9 +115,8 @@ private:
     Value *p = head.CreatePtrToInt(start, api.sizeTy);
     Value *end = head.CreateAdd(p, head.getInt64(group.hi - group.lo));
     if (!group.checkObject) return emitBarrier(group, start, site, first, end);
+    Value *hit = objects.hits(head, loop, p, end, group.write);
     if (!group.rememberObject) end = nullptr;
-    Value *hit = objects.hits(head, loop, p, head.CreateAdd(p, head.getInt64(group.hi - group.lo)),
-                              group.write);
     Value *reused = head.CreateIntToPtr(head.CreateAdd(p, objects.delta(head, loop)), api.bytePtr);
     BasicBlock *headBlock = first->getParent();
     Instruction *missEnd = SplitBlockAndInsertIfThen(head.CreateNot(hit), first, false);
