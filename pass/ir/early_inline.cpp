@@ -1,5 +1,6 @@
 // Inlines small internal leaf functions before instrumentation (see early_inline.h).
 #include "early_inline.h"
+#include "loop_calls.h"
 
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -34,7 +35,7 @@ bool isSmallLeaf(const Function &fn) {
   for (const BasicBlock &block : fn)
     for (const Instruction &inst : block) {
       if (isa<DbgInfoIntrinsic>(inst)) continue;
-      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst)) return false;
+      if (isRealCall(inst)) return false;
       if (++size > maxSize) return false;
     }
   return true;

@@ -2,6 +2,7 @@
 #include "hoist_loads.h"
 
 #include "locality.h"
+#include "loop_calls.h"
 
 #include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
@@ -13,7 +14,6 @@
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/IR/Dominators.h"
-#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Transforms/Utils/LoopRotationUtils.h"
 
@@ -27,13 +27,6 @@ cl::opt<bool> enabled("farpass-hoist", cl::init(true),
 
 // Instructions the rotation may copy from the header into the preheader (LoopRotate's default).
 constexpr unsigned kMaxHeaderCopy = 16;
-
-bool isCallFree(const Loop &loop) {
-  for (BasicBlock *block : loop.blocks())
-    for (Instruction &inst : *block)
-      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst)) return false;
-  return true;
-}
 
 // A pointer that is invariant in LOOP or computed in it from invariant operands only.
 bool isInvariantPointer(Value *pointer, const Loop &loop) {

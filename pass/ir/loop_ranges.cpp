@@ -12,6 +12,7 @@
 #include "loop_ranges.h"
 
 #include "locality.h"
+#include "loop_calls.h"
 
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolutionExpressions.h"
@@ -164,9 +165,7 @@ private:
         exitBranch->getSuccessor(0) == exitBranch->getSuccessor(1) ||
         !isa<BranchInst>(loop.getLoopLatch()->getTerminator()))
       return false;
-    for (BasicBlock *block : loop.blocks())
-      for (Instruction &inst : *block)
-        if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst)) return false;
+    if (!isCallFree(loop)) return false;
     const SCEV *taken = scev.getBackedgeTakenCount(&loop);
     return !isa<SCEVCouldNotCompute>(taken) && taken->getType()->getIntegerBitWidth() <= 64 &&
            isSafeToExpandAt(taken, loop.getLoopPreheader()->getTerminator(), scev);

@@ -7,9 +7,10 @@
 // (barriers.cpp). The flags live in stack slots that SROA turns into registers.
 #include "loop_scopes.h"
 
+#include "loop_calls.h"
+
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 using namespace llvm;
@@ -37,7 +38,7 @@ bool isEligible(const Loop &loop, const SmallPtrSetImpl<const BasicBlock *> &bar
     return false;
   for (BasicBlock *block : loop.blocks())
     for (Instruction &inst : *block)
-      if (isa<CallBase>(inst) && !isa<IntrinsicInst>(inst) && !isScopeBlockCall(inst)) return false;
+      if (isRealCall(inst) && !isScopeBlockCall(inst)) return false;
   return true;
 }
 

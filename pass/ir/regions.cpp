@@ -3,6 +3,7 @@
 #include "regions.h"
 
 #include "locality.h"
+#include "loop_calls.h"
 
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -21,10 +22,7 @@ cl::opt<int64_t> maxGroupSpan("farpass-group-span", cl::init(256),
 // Memory intrinsics up to this size get barriers; larger ones become far_memcpy & co.
 constexpr uint64_t kMaxInlineTransfer = 4096;
 
-bool endsRegion(const Instruction &inst) {
-  const auto *call = dyn_cast<CallBase>(&inst);
-  return call && !isa<IntrinsicInst>(call);
-}
+bool endsRegion(const Instruction &inst) { return isRealCall(inst); }
 
 class RegionBuilder {
 public:
