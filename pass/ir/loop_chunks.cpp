@@ -95,8 +95,8 @@ private:
 
   void cacheWindow(IRBuilder<> &far, const SiteCache &cache, Value *p, Value *end, bool write,
                    bool nontemporal, unsigned site) {
-    Value *cls = far.CreateAnd(far.CreateLShr(p, kFarClassShift), far.getInt64(31));
-    Value *shift = far.CreateBinaryIntrinsic(Intrinsic::umin, cls, far.getInt64(kWindowShift));
+    Value *shift = far.CreateBinaryIntrinsic(Intrinsic::umin, RuntimeApi::sizeClass(far, p),
+                                             far.getInt64(kWindowShift));
     Value *windowSize = far.CreateShl(far.getInt64(1), shift);
     Value *windowLo = far.CreateAnd(p, far.CreateNeg(windowSize));
     Value *windowHi = far.CreateAdd(windowLo, windowSize);

@@ -120,8 +120,7 @@ Value *LoopObjects::delta(IRBuilder<> &b, const LoopScope &loop) {
 void LoopObjects::remember(IRBuilder<> &b, const LoopScope &loop, Value *p, Value *end, Value *local,
                            bool write) {
   Cache &cache = cacheFor(loop);
-  Value *cls = b.CreateAnd(b.CreateLShr(p, kFarClassShift), b.getInt64(31));
-  Value *size = b.CreateShl(b.getInt64(1), cls);
+  Value *size = b.CreateShl(b.getInt64(1), RuntimeApi::sizeClass(b, p));
   Value *objectLo = b.CreateAnd(p, b.CreateNeg(size));
   Value *objectHi = b.CreateAdd(objectLo, size);
   Value *fits = b.CreateICmpULE(end, objectHi); // else a bounce copy may serve it: not reusable

@@ -255,8 +255,7 @@ private:
   }
 
   Value *objectSize(IRBuilder<> &b, Value *address) {
-    Value *cls = b.CreateAnd(b.CreateLShr(address, kFarClassShift), b.getInt64(31));
-    return b.CreateShl(b.getInt64(1), cls);
+    return b.CreateShl(b.getInt64(1), RuntimeApi::sizeClass(b, address));
   }
 
   Value *isFar(IRBuilder<> &b, Value *address) {
@@ -273,7 +272,7 @@ private:
     Value *tag = b.CreateLShr(lo, kFarTagShift);
     Value *far = isFar(b, lo);
     Value *local = b.CreateAnd(b.CreateICmpEQ(tag, b.CreateLShr(last, kFarTagShift)), b.CreateNot(far));
-    Value *cls = b.CreateAnd(b.CreateLShr(lo, kFarClassShift), b.getInt64(31));
+    Value *cls = RuntimeApi::sizeClass(b, lo);
     Value *oneObject = b.CreateAnd(far, b.CreateICmpEQ(b.CreateLShr(b.CreateXor(lo, last), cls), b.getInt64(0)));
     Value *active = b.CreateICmpNE(count, b.getInt64(0));
     chunk.ok = b.CreateAnd(chunk.ok, b.CreateOr(b.CreateNot(active), b.CreateOr(local, oneObject)));

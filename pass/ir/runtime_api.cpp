@@ -46,6 +46,10 @@ FunctionCallee RuntimeApi::barrier(bool isWrite, bool nontemporal) const {
   return isWrite ? write : read;
 }
 
+Value *RuntimeApi::sizeClass(IRBuilder<> &builder, Value *address) {
+  return builder.CreateAnd(builder.CreateLShr(address, kFarClassShift), builder.getInt64(31));
+}
+
 // The test is the runtime's own first step (far_access_ in far/rt.h: class = (a >> 51) - (0xFA <<
 // 5), far when class <= FAR_HEAP_CLASS_MAX), so once the barrier is inlined into the far branch
 // LLVM folds the runtime's repetition of it away; a tag-only test left both (about four

@@ -21,6 +21,8 @@ struct RuntimeApi {
   llvm::FunctionCallee barrier(bool write, bool nontemporal) const;
   // i1: the pointer carries the far tag and a heap size class (a far heap address).
   llvm::Value *isFar(llvm::IRBuilder<> &builder, llvm::Value *pointer) const;
+  // i64: the size class of the far address ADDRESS (an i64), log2 of its object's size.
+  static llvm::Value *sizeClass(llvm::IRBuilder<> &builder, llvm::Value *address);
   // A debug location for a call inserted near INST: the inliner and the DWARF writer need one on
   // every call to an inlinable function when the function has debug info.
   static llvm::DebugLoc locationNear(const llvm::Instruction *inst);
