@@ -63,6 +63,11 @@ struct far_thread {
 };
 
 extern __thread struct far_thread far_self __attribute__((tls_model("initial-exec")));
+/* The plugin reads `fast` at this offset (pass/ir/loop_objects.cpp, kFastOffset): a change of the
+ * layout must fail here, not silently in instrumented loops. */
+#ifndef __cplusplus
+_Static_assert(offsetof(struct far_thread, fast) == 4, "far_thread.fast moved: update farpass");
+#endif
 extern uint64_t *far_table;          /* entries of class c at far_table[(c << FAR_TABLE_ID_BITS) + id] */
 extern volatile uint64_t far_epoch;  /* evacuation epoch, advanced by 2; bit 0: mutators must wait */
 
