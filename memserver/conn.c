@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 #include "dispatch.h"
+#include "wstream.h"
 
 #define OUT_LIMIT (4u << 20)
 /* Output buffer capacity kept once drained: a streaming client asks for up to OUT_LIMIT of readv
@@ -83,6 +84,7 @@ void conn_close(conn *c, enum log_level level, const char *reason) {
     w->conns = c->next;
   if (c->next)
     c->next->prev = c->prev;
+  wstream_free(c);
   far_frame_reader_free(&c->in);
   far_wbuf_free(&c->out);
   atomic_fetch_sub(&w->srv->connections, 1);
@@ -98,7 +100,21 @@ static int process_frames(conn *c) {
   const char *why = NULL;
   int completed = 0, partial = 0;
   while (!c->close_after_flush && c->out.len < OUT_LIMIT) {
-    int k = far_frame_reader_next(&c->in, &body, &len, &why);
+    int k = c->ws ? 1 : wstream_begin(c);
+    if (k != 0) { /* a large WRITEV, received in place */
+      k = k < 0 ? (why = "out of memory for a request", -1) : wstream_feed(c, &why);
+      if (k == 0) {
+        partial = 1;
+        break;
+      }
+      if (k < 0) {
+        conn_close(c, LOG_WARN, why);
+        return -1;
+      }
+      completed = 1;
+      continue;
+    }
+    k = far_frame_reader_next(&c->in, &body, &len, &why);
     if (k == 0) {
       partial = far_frame_reader_pending(&c->in) > 0;
       break;
@@ -118,6 +134,47 @@ static int process_frames(conn *c) {
 
 static int input_paused(const conn *c) { return c->close_after_flush || c->out.len >= OUT_LIMIT; }
 
+/* One read for a frame received in place (wstream.c): 2 when the socket filled all that was asked
+ * (read again), 1 after a shorter read, 0 when it had nothing, -1: closed. */
+static int read_in_place(conn *c) {
+  size_t asked;
+  const char *why = NULL;
+  ssize_t n = wstream_recv(c, &asked, &why);
+  if (n < 0) {
+    conn_close(c, LOG_WARN, why);
+    return -1;
+  }
+  return n == 0 ? 0 : (size_t)n == asked ? 2 : 1;
+}
+
+/* One read into the frame reader, the same results. */
+static int read_buffered(conn *c) {
+  size_t room;
+  uint8_t *p = far_frame_reader_space(&c->in, &room);
+  if (!p) {
+    conn_close(c, LOG_ERROR, "out of memory for a request");
+    return -1;
+  }
+  ssize_t n;
+  do
+    n = recv(c->fd, p, room, 0);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    far_frame_reader_commit(&c->in, (size_t)n);
+    return (size_t)n == room ? 2 : 1;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return 0;
+  if (n == 0 && far_frame_reader_pending(&c->in) == 0) {
+    /* orderly close: try to deliver what was answered, then go */
+    send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    conn_close(c, LOG_INFO, "peer closed the connection");
+  } else {
+    conn_close(c, LOG_WARN, n == 0 ? "peer closed the connection inside a frame" : strerror(errno));
+  }
+  return -1;
+}
+
 /* Reads and answers until the socket is empty or input pauses; sets *received when bytes came.
  * -1: closed. */
 static int read_requests(conn *c, int *received) {
@@ -126,33 +183,13 @@ static int read_requests(conn *c, int *received) {
       return -1;
     if (input_paused(c))
       return 0;
-    size_t room;
-    uint8_t *p = far_frame_reader_space(&c->in, &room);
-    if (!p) {
-      conn_close(c, LOG_ERROR, "out of memory for a request");
-      return -1;
-    }
-    ssize_t n = recv(c->fd, p, room, 0);
-    if (n > 0) {
-      far_frame_reader_commit(&c->in, (size_t)n);
-      *received = 1;
-      c->w->hot = c;
-      if ((size_t)n == room)
-        continue;
+    int r = c->ws ? read_in_place(c) : read_buffered(c);
+    if (r <= 0)
+      return r;
+    *received = 1;
+    c->w->hot = c;
+    if (r == 1)
       return process_frames(c);
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      return 0;
-    if (n == 0 && far_frame_reader_pending(&c->in) == 0) {
-      /* orderly close: try to deliver what was answered, then go */
-      send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-      conn_close(c, LOG_INFO, "peer closed the connection");
-    } else {
-      conn_close(c, LOG_WARN, n == 0 ? "peer closed the connection inside a frame" : strerror(errno));
-    }
-    return -1;
   }
 }
 

@@ -24,6 +24,7 @@ typedef struct conn {
   int close_after_flush;     /* set by a request whose reply ends the connection */
   enum log_level close_level;
   const char *close_reason;
+  struct wstream *ws;         /* a large WRITEV being received in place (wstream.c), or NULL */
   struct conn *prev, *next;
 } conn;
 

@@ -100,12 +100,16 @@ static int run(conn *c, const far_wire_req *q) {
   }
 }
 
+void dispatch_count(conn *c) {
+  uint64_t served = atomic_load_explicit(&c->w->requests, memory_order_relaxed);
+  atomic_store_explicit(&c->w->requests, served + 1, memory_order_relaxed); /* one writer */
+}
+
 int dispatch(conn *c, const uint8_t *body, uint32_t len, const char **why) {
   far_wire_req q;
   if (far_wire_decode_request(body, len, &q, why) != 0)
     return -1;
-  uint64_t served = atomic_load_explicit(&c->w->requests, memory_order_relaxed);
-  atomic_store_explicit(&c->w->requests, served + 1, memory_order_relaxed); /* one writer */
+  dispatch_count(c);
   int rc;
   if (q.op == FAR_OP_HELLO)
     rc = hello(c, &q);

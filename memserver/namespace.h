@@ -49,6 +49,11 @@ int ns_readv_send(ns *n, int fd, far_wbuf *out, const far_wire_req *req, ns_scra
 
 /* Stores n items all-or-nothing; returns FAR_OK or FAR_ENOSPC. */
 int ns_write(ns *n, const far_wire_item *items, size_t count, ns_scratch *s);
+/* The same where given[i] (when not NULL) is a buffer of items[i]'s class that already holds its
+ * data (items[i].data points into it; received in place): the object takes it over instead of
+ * copying. On return every given[i] left non-NULL is the caller's to free (an old buffer, or the
+ * given one when nothing was stored). */
+int ns_write_given(ns *n, const far_wire_item *items, store_obj **given, size_t count, ns_scratch *s);
 void ns_free(ns *n, unsigned cls, uint64_t obj, uint64_t count);
 void ns_usage(ns *n, uint64_t *objects, uint64_t *charged, unsigned *conns);
 

@@ -142,8 +142,10 @@ void ns_scratch_free(ns_scratch *s) {
 
 /* Everything that can fail, before anything changes: capacity for the objects that are new (an
  * object named twice in one batch is counted twice, which only over-reserves), table room and
- * their buffers. Returns the capacity reserved, or UINT64_MAX when the batch cannot be stored. */
-static uint64_t write_prepare(ns *n, const far_wire_item *items, size_t count, store_obj **fresh) {
+ * their buffers (except those given: received in place). Returns the capacity reserved, or
+ * UINT64_MAX when the batch cannot be stored. */
+static uint64_t write_prepare(ns *n, const far_wire_item *items, size_t count, store_obj **fresh,
+                              store_obj *const *given) {
   uint64_t charge = 0;
   size_t new_per_class[FAR_WIRE_CLASS_MAX + 1] = {0};
   for (size_t i = 0; i < count; i++) {
@@ -159,7 +161,7 @@ static uint64_t write_prepare(ns *n, const far_wire_item *items, size_t count, s
     if (new_per_class[c] && store_reserve(&n->tables[c], new_per_class[c]) != 0)
       goto fail;
   for (size_t i = 0; i < count; i++) {
-    if (items[i].len == 0 || lookup(n, items[i].cls, items[i].obj))
+    if (items[i].len == 0 || lookup(n, items[i].cls, items[i].obj) || (given && given[i]))
       continue;
     if (!(fresh[i] = store_obj_new(items[i].cls)))
       goto fail;
@@ -172,36 +174,56 @@ fail:
   return UINT64_MAX;
 }
 
+/* A stored object takes over the buffer g received its new contents in, and g the old one (both
+ * of the same class, so both in slab chunks or both inline; given buffers are slab ones). */
+static void take_buffer(store_obj *o, store_obj *g) {
+  uint8_t *data = o->data;
+  struct objmem_chunk *chunk = o->chunk;
+  o->data = g->data;
+  o->chunk = g->chunk;
+  g->data = data;
+  g->chunk = chunk;
+}
+
 /* Cannot fail: objects are never removed by a write, so whatever write_prepare found present is
- * still present, and every absent one has a fresh buffer. */
-static void write_apply(ns *n, const far_wire_item *items, size_t count, store_obj **fresh, uint64_t charge) {
+ * still present, and every absent one has a fresh or given buffer. A given buffer that was not
+ * installed ends up holding an old one; the caller frees it. */
+static void write_apply(ns *n, const far_wire_item *items, size_t count, store_obj **fresh,
+                        store_obj **given, uint64_t charge) {
   for (size_t i = 0; i < count; i++) {
     const far_wire_item *it = &items[i];
-    store_obj *o = (store_obj *)lookup(n, it->cls, it->obj);
+    store_obj *o = (store_obj *)lookup(n, it->cls, it->obj), *g = given ? given[i] : NULL;
     if (!o && it->len == 0)
       continue;
     if (!o) {
-      o = fresh[i];
-      fresh[i] = NULL;
+      o = g ? g : fresh[i];
+      *(g ? &given[i] : &fresh[i]) = NULL;
       store_insert(&n->tables[it->cls], it->obj, o);
       n->objects++;
       n->charged += capacity_charge(it->cls);
       charge -= capacity_charge(it->cls);
+    } else if (g) {
+      take_buffer(o, g);
     }
-    memcpy(o->data, it->data, it->len);
+    if (o->data != it->data)
+      memcpy(o->data, it->data, it->len);
     o->len = it->len;
     store_obj_free(fresh[i]); /* reserved for an object the same batch created earlier */
   }
   capacity_release(charge);
 }
 
-int ns_write(ns *n, const far_wire_item *items, size_t count, ns_scratch *s) {
+int ns_write_given(ns *n, const far_wire_item *items, store_obj **given, size_t count, ns_scratch *s) {
   pthread_mutex_lock(&n->lock);
-  uint64_t charge = write_prepare(n, items, count, s->fresh);
+  uint64_t charge = write_prepare(n, items, count, s->fresh, given);
   if (charge != UINT64_MAX)
-    write_apply(n, items, count, s->fresh, charge);
+    write_apply(n, items, count, s->fresh, given, charge);
   pthread_mutex_unlock(&n->lock);
   return charge == UINT64_MAX ? FAR_ENOSPC : FAR_OK;
+}
+
+int ns_write(ns *n, const far_wire_item *items, size_t count, ns_scratch *s) {
+  return ns_write_given(n, items, NULL, count, s);
 }
 
 void ns_free(ns *n, unsigned cls, uint64_t obj, uint64_t count) {

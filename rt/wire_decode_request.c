@@ -67,26 +67,48 @@ static int decode_offload(far_mp *m, far_wire_req *req, const char **why) {
   return 0;
 }
 
+/* A batch's element count. */
+static int decode_count(far_mp *m, uint32_t *n, const char **why) {
+  if (far_mp_array(m, n) != 0)
+    FAIL("batch is not an array");
+  if (*n == 0 || *n > FAR_WIRE_MAX_BATCH)
+    FAIL("batch empty or longer than the batch limit");
+  return 0;
+}
+
+/* One batch element up to its data: [cls, obj] or [cls, obj, and the data's bin header (*len). */
+static int decode_element_head(far_mp *m, int with_data, unsigned *cls, uint64_t *obj, uint32_t *len,
+                               const char **why) {
+  uint32_t arity;
+  if (far_mp_array(m, &arity) != 0 || arity != 2u + (with_data ? 1u : 0u))
+    FAIL("batch element has the wrong shape");
+  if (decode_ref(m, cls, obj, why) != 0)
+    return -1;
+  if (!with_data)
+    return 0;
+  if (far_mp_bin_head(m, len) != 0)
+    FAIL("object data is not a bin");
+  if (*len > (1u << *cls))
+    FAIL("object data longer than its size class");
+  return 0;
+}
+
 /* [[cls, obj], ...] or [[cls, obj, data], ...]; records the list and the bytes it covers. */
 static int decode_batch(far_mp *m, far_wire_req *req, int with_data, const char **why) {
-  uint32_t n, arity;
-  if (far_mp_array(m, &n) != 0)
-    FAIL("batch is not an array");
-  if (n == 0 || n > FAR_WIRE_MAX_BATCH)
-    FAIL("batch empty or longer than the batch limit");
+  uint32_t n;
+  if (decode_count(m, &n, why) != 0)
+    return -1;
   req->items = (far_wire_list){m->p, m->end, n, with_data ? FAR_LIST_WRITEV_REQ : FAR_LIST_READV_REQ};
   req->bytes = 0;
   for (uint32_t i = 0; i < n; i++) {
     unsigned cls;
     uint64_t obj;
-    const uint8_t *data;
     uint32_t len;
-    if (far_mp_array(m, &arity) != 0 || arity != 2u + (with_data ? 1u : 0u))
-      FAIL("batch element has the wrong shape");
-    if (decode_ref(m, &cls, &obj, why) != 0)
+    if (decode_element_head(m, with_data, &cls, &obj, &len, why) != 0)
       return -1;
-    if (with_data && decode_data(m, cls, &data, &len, why) != 0)
-      return -1;
+    if (with_data && (size_t)(m->end - m->p) < len)
+      FAIL("object data is not a bin");
+    m->p += with_data ? len : 0;
     req->bytes += with_data ? len : 1u << cls;
   }
   if (!with_data && req->bytes > FAR_WIRE_MAX_READV_BYTES)
@@ -138,4 +160,42 @@ int far_wire_decode_request(const uint8_t *body, size_t len, far_wire_req *req, 
   if (m.p != m.end)
     FAIL("trailing bytes after the request");
   return 0;
+}
+
+/* Longest start [WRITEV, rid, [n and longest element head [cls, obj, bin header: each a fixarray,
+ * two uint64 and a 32-bit length. */
+#define WRITEV_PIECE_MAX (1 + 9 + 9 + 5)
+
+/* A piece that failed to decode from avail bytes: more may complete it, unless avail holds all that
+ * is left of the frame or as much as the longest piece. */
+static int incomplete_or_bad(size_t avail, int whole) { return !whole && avail < WRITEV_PIECE_MAX ? 0 : -1; }
+
+int far_wire_writev_head(const uint8_t *body, size_t avail, int whole, uint64_t *rid, uint32_t *n,
+                         size_t *used, const char **why) {
+  far_mp m = {body, body + avail};
+  uint32_t fields;
+  uint64_t op;
+  *why = "not a writev";
+  if (far_mp_array(&m, &fields) != 0 || far_mp_uint(&m, &op) != 0)
+    return incomplete_or_bad(avail, whole);
+  if (fields != 3 || op != FAR_OP_WRITEV)
+    return -1;
+  if (far_mp_uint(&m, rid) != 0) {
+    *why = "request id is not an unsigned integer";
+    return incomplete_or_bad(avail, whole);
+  }
+  if (decode_count(&m, n, why) != 0)
+    return incomplete_or_bad(avail, whole);
+  *used = (size_t)(m.p - body);
+  return 1;
+}
+
+int far_wire_writev_element(const uint8_t *p, size_t avail, int whole, far_wire_item *it, size_t *used,
+                            const char **why) {
+  far_mp m = {p, p + avail};
+  memset(it, 0, sizeof *it);
+  if (decode_element_head(&m, 1, &it->cls, &it->obj, &it->len, why) != 0)
+    return incomplete_or_bad(avail, whole);
+  *used = (size_t)(m.p - p);
+  return 1;
 }

@@ -25,6 +25,8 @@ int far_mp_map(far_mp *m, uint32_t *n);
 /* A non-negative integer in any msgpack integer encoding. */
 int far_mp_uint(far_mp *m, uint64_t *v);
 int far_mp_bin(far_mp *m, const uint8_t **data, uint32_t *len);
+/* Only a bin's header: its body (*len bytes after it) may lie beyond the input. */
+int far_mp_bin_head(far_mp *m, uint32_t *len);
 int far_mp_str(far_mp *m, const uint8_t **data, uint32_t *len);
 /* 1 and consumed when the next value is nil, else 0. */
 int far_mp_nil(far_mp *m);

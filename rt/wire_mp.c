@@ -72,32 +72,41 @@ int far_mp_uint(far_mp *m, uint64_t *v) {
   return 0;
 }
 
-/* A bin or str: the length form decides the header size; the body must be inside the input. */
-static int blob(far_mp *m, const uint8_t tags[3], int fixstr, const uint8_t **data, uint32_t *len) {
-  far_mp c = *m; /* m moves only on success, so a caller may try another type */
-  if (need(&c, 1) != 0)
+/* The header of a bin or str: the length form decides its size. */
+static int blob_head(far_mp *c, const uint8_t tags[3], int fixstr, uint32_t *len) {
+  if (need(c, 1) != 0)
     return -1;
-  uint8_t t = *c.p;
+  uint8_t t = *c->p;
   if (fixstr && (t & 0xe0) == 0xa0) {
     *len = t & 0x1f;
-    c.p++;
-  } else if (t == tags[0] || t == tags[1] || t == tags[2]) {
-    unsigned n = t == tags[0] ? 1 : t == tags[1] ? 2 : 4;
-    if (take_len(&c, n, len) != 0)
-      return -1;
-  } else {
-    return -1;
+    c->p++;
+    return 0;
   }
-  if (need(&c, *len) != 0)
+  if (t == tags[0] || t == tags[1] || t == tags[2])
+    return take_len(c, t == tags[0] ? 1 : t == tags[1] ? 2 : 4, len);
+  return -1;
+}
+
+/* A bin or str whose body must be inside the input. */
+static int blob(far_mp *m, const uint8_t tags[3], int fixstr, const uint8_t **data, uint32_t *len) {
+  far_mp c = *m; /* m moves only on success, so a caller may try another type */
+  if (blob_head(&c, tags, fixstr, len) != 0 || need(&c, *len) != 0)
     return -1;
   *data = c.p;
   m->p = c.p + *len;
   return 0;
 }
 
-int far_mp_bin(far_mp *m, const uint8_t **data, uint32_t *len) {
-  static const uint8_t tags[3] = {0xc4, 0xc5, 0xc6};
-  return blob(m, tags, 0, data, len);
+static const uint8_t bin_tags[3] = {0xc4, 0xc5, 0xc6};
+
+int far_mp_bin(far_mp *m, const uint8_t **data, uint32_t *len) { return blob(m, bin_tags, 0, data, len); }
+
+int far_mp_bin_head(far_mp *m, uint32_t *len) {
+  far_mp c = *m;
+  if (blob_head(&c, bin_tags, 0, len) != 0)
+    return -1;
+  m->p = c.p;
+  return 0;
 }
 
 int far_mp_str(far_mp *m, const uint8_t **data, uint32_t *len) {

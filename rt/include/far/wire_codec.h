@@ -207,6 +207,19 @@ int far_wire_data_head(const uint8_t *p, size_t avail, uint32_t *len, size_t *us
 /* Header bytes of an element of len bytes, as the encoder writes it. */
 size_t far_wire_data_head_size(uint32_t len);
 
+/* Streaming a large WRITEV request (farmemd receives large elements' data straight into object
+ * buffers). The same checks as far_wire_decode_request, piece by piece; the caller also checks that
+ * each element's data fits in the frame and that the elements end exactly at its end. Both return 1
+ * with *used (the bytes the piece takes), 0 when more bytes are needed, or -1 with *why when the
+ * bytes cannot start a valid piece. whole: avail holds all that is left of the frame.
+ * far_wire_writev_head: the start [WRITEV, rid, [n... of a body, with *rid and *n.
+ * far_wire_writev_element: one element up to its data: [cls, obj, and the data's bin header, with
+ * it->cls, it->obj and it->len (it->data is not set). */
+int far_wire_writev_head(const uint8_t *body, size_t avail, int whole, uint64_t *rid, uint32_t *n,
+                         size_t *used, const char **why);
+int far_wire_writev_element(const uint8_t *p, size_t avail, int whole, far_wire_item *it, size_t *used,
+                            const char **why);
+
 /* Sending a frame as pieces (wire_send.c): one non-blocking sendmsg of the pieces iov[*i..k), at
  * most FAR_WIRE_IOV_MAX of them (Linux's UIO_MAXIOV). Returns what sendmsg returned; the bytes sent
  * are consumed: *i moves past the pieces sent whole and a piece sent in part is trimmed. */
