@@ -47,6 +47,7 @@ typedef struct net_req {
   const uint32_t *idx; /* READV/WRITEV: positions in ios; NULL means ios[0..n) */
   uint32_t n;
   int owned;           /* freed by the client after completion */
+  atomic_int *lazy;    /* a lazy batch's count on its connection (net_readv_lazy), else NULL */
   /* FREE */
   unsigned cls;
   uint64_t obj, count;
@@ -125,6 +126,9 @@ struct net_conn {
   atomic_int sleepers;
   /* the poller: watched when it has been asked to read this connection */
   atomic_int watched;
+  /* lazy requests in flight (net_readv_lazy): their sender reads the replies when it needs them,
+   * the poller's tick otherwise, so they do not arm the poller */
+  atomic_int lazy;
 };
 
 struct far_net {
@@ -141,6 +145,7 @@ struct far_net {
   int poller_started;
   int epoll_fd, kick_fd;
   atomic_int stopping;
+  atomic_int ticking; /* the poller wakes every NET_TICK_MS to read lazy requests' replies */
   atomic_int closing; /* far_net_close is running: lost connections are expected, not reported */
   /* the last connection error */
   pthread_mutex_t err_lock;
@@ -203,6 +208,13 @@ void net_arm(net_conn *c);
  * waiter spins or sleeps on it. */
 void net_hand_off(net_conn *c);
 
+/* net_batch.c: far_net_readv for a thread that will come back for the objects (a batched get
+ * started now and finished later): the poller is not woken by each reply; the sender reads the
+ * replies when it waits for one of them (net_wait), and the poller's tick reads what nobody
+ * came back for within NET_TICK_MS. */
+int net_readv_lazy(far_net *net, far_io *ios, size_t n, far_ticket *t, far_done_fn done, void *arg);
+#define NET_TICK_MS 1
+
 /* net_spin.c: the spin budget of the next wait, and what the wait showed (caught: the reply came
  * while spinning). probe: this wait spins fully to test whether spinning pays again. */
 uint64_t net_spin_budget_ns(far_net *net, int *probe);
@@ -213,6 +225,8 @@ int net_poller_start(far_net *net, char *err, size_t errlen);
 void net_poller_stop(far_net *net);
 /* Registers c's socket with the poller (one-shot): it reads c once bytes are there. */
 void net_poller_watch(net_conn *c);
+/* After a lazy request was registered on some connection: makes sure the poller ticks. */
+void net_poller_tick(far_net *net);
 
 /* net_error.c */
 /* Marks c dead, records "farmemd at host:port: what" as the client's error, fails every pending

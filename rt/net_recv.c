@@ -44,6 +44,7 @@ void net_req_complete(net_req *req, int status) {
   for (uint32_t i = 0; i < req->n; i++) net_req_io(req, i)->status = status;
   far_ticket *t = req->ticket;
   ticket_fail(t, status);
+  if (req->lazy) atomic_fetch_sub(req->lazy, 1);
   if (req->owned) free(req);
   net_ticket_end(t);
 }

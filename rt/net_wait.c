@@ -48,8 +48,17 @@ void net_arm(net_conn *c) {
   net_poller_watch(c);
 }
 
+/* Whether every request in flight on c is lazy and the poller's tick covers them: arming the poller
+ * would only make each reply wake it (and cost the server's send a wake-up) before the sender,
+ * which comes back for them, reads them itself. */
+static int left_to_sender(net_conn *c, int inflight) {
+  return inflight <= atomic_load(&c->lazy) && atomic_load(&c->net->ticking);
+}
+
 void net_hand_off(net_conn *c) {
-  if (atomic_load(&c->inflight) > 0 && atomic_load(&c->net->spinners) == 0 && atomic_load(&c->sleepers) == 0)
+  int inflight = atomic_load(&c->inflight);
+  if (inflight > 0 && atomic_load(&c->net->spinners) == 0 && atomic_load(&c->sleepers) == 0 &&
+      !left_to_sender(c, inflight))
     net_arm(c);
 }
 

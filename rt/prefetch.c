@@ -7,11 +7,14 @@
  * evacuated while their data is still arriving. Stride prefetches stop while local usage is above
  * the blocking threshold; far_prefetch goes on up to the budget itself (the program asked).
  * far_prefetch_objects_later queues scattered prefetches per thread and sends them together (a
- * batched get with several batches in flight: one request for three batches' entries). */
+ * batched get with several batches in flight: one request for three batches' entries), as lazy
+ * requests: the replies wait in the socket until this thread needs one of the objects and reads
+ * them itself, instead of each waking the poller (net_batch.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
+#include "net_internal.h"
 #include "support.h"
 
 #define STREAMS 8
@@ -80,17 +83,20 @@ static struct batch *batch_new(void) {
   return b;
 }
 
-/* Sends the batch as one asynchronous readv (landed() installs and frees it); an empty one is freed. */
-static void batch_send(struct batch *b) {
+/* Sends the batch as one asynchronous readv (landed() installs and frees it); an empty one is freed.
+ * lazy: this thread comes back for the objects and reads the replies then (net_readv_lazy). */
+static void batch_send_as(struct batch *b, int lazy) {
   if (!b->n) {
     free(b);
     return;
   }
   FAR_STAT_ADD(prefetch_issued, b->n);
   FAR_STAT_INC(prefetch_requests);
-  int st = far_net_readv(far_server(), b->ios, b->n, &b->ticket, landed, b);
+  int st = (lazy ? net_readv_lazy : far_net_readv)(far_server(), b->ios, b->n, &b->ticket, landed, b);
   if (st != FAR_OK) far_net_fail("prefetch", st);
 }
+
+static void batch_send(struct batch *b) { batch_send_as(b, 0); }
 
 /* Prefetches the objects covering from, from + step, ... (count addresses, at most WINDOW_OBJECTS
  * objects) unless local usage is at limit; returns the last address covered. */
@@ -173,7 +179,7 @@ void far_prefetch(const void *addr, size_t len) { prefetch_range(addr, len, FAR_
 
 /* Scattered objects (a batched hashtable get): WINDOW_OBJECTS per asynchronous readv, up to the
  * budget, like far_prefetch. */
-void far_prefetch_objects(const void *const *addrs, size_t n) {
+static void prefetch_objects(const void *const *addrs, size_t n, int lazy) {
   size_t used = far_local_bytes(), room = used < far_rt.budget ? far_rt.budget - used : 0;
   for (size_t at = 0; at < n && room;) {
     struct batch *b = batch_new();
@@ -189,9 +195,11 @@ void far_prefetch_objects(const void *const *addrs, size_t n) {
       room -= size;
       claim(b, far_addr_class(a), far_addr_id(a), FAR_REGION_NORMAL);
     }
-    batch_send(b);
+    batch_send_as(b, lazy);
   }
 }
+
+void far_prefetch_objects(const void *const *addrs, size_t n) { prefetch_objects(addrs, n, 0); }
 
 /* Prefetches queued by far_prefetch_objects_later on this thread: not claimed yet (their entries
  * still say "on the server"), so a queue that is never sent costs nothing but the hint. */
@@ -206,7 +214,7 @@ void far_prefetch_flush(void) {
   size_t n = later.n;
   if (!n) return;
   later.n = 0;
-  far_prefetch_objects(later.addr, n);
+  prefetch_objects(later.addr, n, 1); /* queued objects are fetched for this thread's later use */
 }
 
 bool far_prefetch_queued(void) { return later.n != 0; }

@@ -1,7 +1,8 @@
 /* Failures: a closed port, a wrong token, a server killed (SIGKILL) while threads have synchronous
  * and asynchronous requests in flight, and a server that answers a large batched read with a
  * malformed reply. Every request must complete with FAR_ENET (FAR_EPROTO for the malformed reply:
- * none hangs, no write is reported done), and the error must name the server. */
+ * none hangs, no write is reported done), and the error must name the server. A lazy batch
+ * (net_readv_lazy) with a malformed reply fails the same way. */
 #include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "far/wire_codec.h"
+#include "net_internal.h"
 #include "net_test.h"
 
 static int closed_port(void) {
@@ -234,7 +236,7 @@ static void fake_start(struct fake *f, int how) {
 /* Large READV replies are received straight into the objects (rt/net_direct.c); a reply that does
  * not fit its request must fail the batch with FAR_EPROTO and name the server, not write past an
  * object or hang. */
-static void malformed_large_readv(int how, const char *message) {
+static void malformed_large_readv(int how, const char *message, int lazy) {
   struct fake f;
   fake_start(&f, how);
   char addr[64], err[512];
@@ -250,24 +252,32 @@ static void malformed_large_readv(int how, const char *message) {
     ios[i] = (far_io){.cls = 16, .id = (uint64_t)i, .buf = bufs[i]};
   }
   far_ticket t;
-  ck_assert_int_eq(far_net_readv(net, ios, N, &t, NULL, NULL), FAR_OK);
+  ck_assert_int_eq((lazy ? net_readv_lazy : far_net_readv)(net, ios, N, &t, NULL, NULL), FAR_OK);
   ck_assert_int_eq(far_ticket_wait(net, &t), FAR_EPROTO);
   for (int i = 0; i < N; i++)
     for (int k = 0; k < 64; k++) ck_assert_uint_eq(bufs[i][(1 << 16) + k], 0x5a);
   far_net_error(net, err, sizeof err);
   ck_assert_msg(strstr(err, addr) && strstr(err, message), "error: %s", err);
+  for (unsigned i = 0; i < net->servers[0].nconns; i++) /* a failed lazy request is no longer counted */
+    ck_assert_int_eq(atomic_load(&net->servers[0].conns[i].lazy), 0);
   far_net_close(net);
   close(f.lfd);
   pthread_join(f.th, NULL);
 }
 
 START_TEST(large_readv_element_longer_than_its_object) {
-  malformed_large_readv(BAD_LONG_ELEMENT, "does not match its request");
+  malformed_large_readv(BAD_LONG_ELEMENT, "does not match its request", 0);
+}
+END_TEST
+
+/* The same for a lazy batch (read by its waiter, not the poller): it fails, and is uncounted. */
+START_TEST(lazy_readv_element_longer_than_its_object) {
+  malformed_large_readv(BAD_LONG_ELEMENT, "does not match its request", 1);
 }
 END_TEST
 
 START_TEST(large_readv_reply_longer_than_its_elements) {
-  malformed_large_readv(BAD_TRAILING_BYTES, "longer than its elements");
+  malformed_large_readv(BAD_TRAILING_BYTES, "longer than its elements", 0);
 }
 END_TEST
 
@@ -281,6 +291,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, server_killed_mid_run);
   tcase_add_test(tc, large_readv_element_longer_than_its_object);
   tcase_add_test(tc, large_readv_reply_longer_than_its_elements);
+  tcase_add_test(tc, lazy_readv_element_longer_than_its_object);
   suite_add_tcase(s, tc);
   return run_suite(s, argc, argv);
 }

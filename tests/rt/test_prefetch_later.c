@@ -2,11 +2,13 @@
  * are queued, at far_prefetch_flush (or far_prefetch_flush_to a mark they are not newer than), or
  * when the thread needs an object that is not local; queued
  * objects are hints only (another thread reads one on demand, the queue then skips it); a window
- * of 64 is never exceeded; one coalesced request completes the waits of several threads. */
+ * of 64 is never exceeded; one coalesced request completes the waits of several threads; the
+ * thread reads its queue's replies itself (lazy requests: the poller is not armed for them). */
 #include <pthread.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "net_internal.h"
 #include "rt_test.h"
 
 #define OBJ 4096
@@ -146,6 +148,30 @@ START_TEST(a_queued_object_stays_a_hint) {
 }
 END_TEST
 
+/* Connections the poller has been asked to read. */
+static int watched_conns(void) {
+  far_net *net = far_server();
+  int n = 0;
+  for (unsigned s = 0; s < net->nservers; s++)
+    for (unsigned i = 0; i < net->servers[s].nconns; i++) n += atomic_load(&net->servers[s].conns[i].watched);
+  return n;
+}
+
+/* A queue leaves as a lazy request: the poller is not armed for it, and the thread that then
+ * uses the objects reads the reply itself and installs every object of it (no demand miss). */
+START_TEST(the_thread_reads_its_own_replies) {
+  remote_objects();
+  uint64_t r0 = requests(), m0 = far_stats().c.miss;
+  queue(0, 32);
+  ck_assert_uint_eq(requests(), r0 + 1);
+  ck_assert_int_eq(watched_conns(), 0);
+  rt_verify(obj[31], OBJ, 31, 0);
+  for (int i = 0; i < 32; i++) ck_assert(far_is_resident(obj[i])); /* the whole reply landed */
+  for (int i = 0; i < 32; i++) rt_verify(obj[i], OBJ, (uint64_t)i, 0);
+  ck_assert_uint_eq(far_stats().c.miss, m0);
+}
+END_TEST
+
 /* 100 objects in one call: a full window of 64 leaves, then the 36 left (over 32). */
 START_TEST(a_long_call_leaves_in_windows) {
   remote_objects();
@@ -180,6 +206,7 @@ static void add(Suite *s) {
   rt_add(s, a_queued_object_stays_a_hint);
   rt_add(s, a_long_call_leaves_in_windows);
   rt_add(s, one_request_completes_every_waiter);
+  rt_add(s, the_thread_reads_its_own_replies);
 }
 
 int main(void) { return rt_run("prefetch_later", add); }
