@@ -39,7 +39,9 @@ cl::opt<bool> chunkAll("farpass-chunk-all", cl::init(false),
                        cl::desc("farpass: loop chunking also for pointers not affine in the loop"));
 
 // The most iterations a loop may run holding one scope: bounds how long the evacuator can wait
-// for it (every iteration is call-free code).
+// for it (every iteration is call-free code). A loop with other far accesses, whose barriers may
+// miss and wait for the server, holds it for kIterationsPerScope at most, as a loop scope does:
+// otherwise its misses pile up beyond the local budget while the evacuator waits.
 constexpr uint64_t kMaxIterations = 1 << 16;
 constexpr int64_t kMaxStep = 1 << 20;
 
@@ -95,7 +97,8 @@ public:
     SmallVector<RangeAccess, 8> accesses;
     if (!isEligible(loop) || !collect(loop, accesses)) return false;
     bool strips = canStripMine(loop);
-    report(loop, accesses.size(), strips);
+    uint64_t maxIterations = hasOtherFarAccesses(loop, accesses) ? kIterationsPerScope : kMaxIterations;
+    report(loop, accesses.size(), strips, maxIterations);
     formLCSSA(loop, dom, &loops, &scev);
     BasicBlock *setup = loop.getLoopPreheader(), *header = loop.getHeader();
     BasicBlock *check = SplitBlock(setup, setup->getTerminator(), &dom, &loops, nullptr, "far.range.check");
@@ -106,7 +109,7 @@ public:
     IRBuilder<> atSetup(setup->getTerminator());
     Totals totals = computeTotals(atSetup, loop, accesses);
     Chunk chunk = computeChunk(atCheck, accesses, totals,
-                               strips ? (Value *)doneSoFar : atCheck.getInt64(0), strips);
+                               strips ? (Value *)doneSoFar : atCheck.getInt64(0), strips, maxIterations);
     addSlowCopy(loop, check, fastPre, chunk.ok);
     BasicBlock *exit = loop.getExitBlock();
     DebugLoc where = RuntimeApi::locationNear(accesses.front().inst);
@@ -192,6 +195,21 @@ private:
     return !accesses.empty();
   }
 
+  // Whether the loop accesses memory outside ACCESSES through a pointer that may be far: a
+  // barrier that can miss (atomic and volatile accesses included).
+  static bool hasOtherFarAccesses(const Loop &loop, ArrayRef<RangeAccess> accesses) {
+    SmallPtrSet<const Instruction *, 8> covered;
+    for (const RangeAccess &access : accesses) covered.insert(access.inst);
+    for (BasicBlock *block : loop.blocks())
+      for (Instruction &inst : *block) {
+        const Value *pointer = getLoadStorePointerOperand(&inst);
+        if (auto *rmw = dyn_cast<AtomicRMWInst>(&inst)) pointer = rmw->getPointerOperand();
+        if (auto *cas = dyn_cast<AtomicCmpXchgInst>(&inst)) pointer = cas->getPointerOperand();
+        if (pointer && !covered.count(&inst) && !isProvablyLocal(pointer)) return true;
+      }
+    return false;
+  }
+
   Totals computeTotals(IRBuilder<> &b, const Loop &loop, ArrayRef<RangeAccess> accesses) {
     Instruction *at = &*b.GetInsertPoint();
     const SCEV *takenS = scev.getBackedgeTakenCount(&loop);
@@ -207,14 +225,14 @@ private:
   }
 
   // The chunk starting after DONE completed iterations. With STRIPS, K further iterations, as many
-  // as keep every far access inside its current object (at most kMaxIterations): the header (the
-  // exit test) runs K + 1 times, the rest of the body K times. Without, the whole loop.
+  // as keep every far access inside its current object (at most MAX): the header (the exit test)
+  // runs K + 1 times, the rest of the body K times. Without, the whole loop (if it runs at most MAX).
   Chunk computeChunk(IRBuilder<> &b, ArrayRef<RangeAccess> accesses, const Totals &totals,
-                     Value *doneSoFar, bool strips) {
+                     Value *doneSoFar, bool strips, uint64_t max) {
     Chunk chunk;
     std::vector<Value *> first;
     Value *remaining = b.CreateSub(b.CreateSub(totals.n, b.getInt64(1)), doneSoFar); // back-edges
-    Value *length = b.CreateBinaryIntrinsic(Intrinsic::umin, remaining, b.getInt64(kMaxIterations));
+    Value *length = b.CreateBinaryIntrinsic(Intrinsic::umin, remaining, b.getInt64(max));
     Value *stuck = b.getFalse(); // some first access straddles its object: no fast chunk
     for (size_t i = 0; i < accesses.size(); i++) {
       first.push_back(b.CreateAdd(totals.starts[i], b.CreateMul(doneSoFar, b.getInt64(accesses[i].where.step))));
@@ -229,7 +247,7 @@ private:
     chunk.length = strips ? length : nullptr;
     Value *progress = b.CreateOr(b.CreateICmpNE(length, b.getInt64(0)), b.CreateICmpEQ(remaining, b.getInt64(0)));
     chunk.ok = strips ? b.CreateAnd(b.CreateNot(stuck), progress)
-                      : b.CreateICmpULE(totals.n, b.getInt64(kMaxIterations));
+                      : b.CreateICmpULE(totals.n, b.getInt64(max));
     chunk.anyFar = b.getFalse();
     for (size_t i = 0; i < accesses.size(); i++) {
       Value *count = !strips ? totals.counts[i]
@@ -384,13 +402,14 @@ private:
     done.insert(access.inst);
   }
 
-  void report(const Loop &loop, size_t count, bool strips) {
+  void report(const Loop &loop, size_t count, bool strips, uint64_t maxIterations) {
     remarks.emit([&] {
       return OptimizationRemark("farpass", "LoopRange", loop.getStartLoc(), loop.getHeader())
              << "counted loop versioned: " << ore::NV("Accesses", (unsigned)count)
              << " access(es) take one barrier each before "
              << (strips ? "each chunk of iterations that stays inside their far objects"
-                        : "the loop when their ranges are local or in one far object");
+                        : "the loop when their ranges are local or in one far object")
+             << " (at most " << ore::NV("Iterations", maxIterations) << " iterations)";
     });
   }
 

@@ -18,9 +18,6 @@ using namespace llvm;
 namespace farpass {
 namespace {
 
-// Iterations one loop scope may span: bounds how long the evacuator can wait for it.
-constexpr unsigned kIterationsPerScope = 32;
-
 // The calls a loop scope may span: a `__scope` block's open and close, whose scope only nests in
 // it (and whose don't-cache mode ends with the block, see far/farcc.h).
 bool isScopeBlockCall(const Instruction &inst) {
