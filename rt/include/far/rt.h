@@ -245,6 +245,10 @@ struct far_range {
 };
 /* The same for several ranges, written back in shared batches. */
 void far_flush_ranges(const struct far_range *r, size_t n);
+/* The same, and the objects become clean: for the end of a phase of writes (a load), so that the
+ * evacuator later drops them instead of writing them again. An object written meanwhile stays dirty;
+ * writes from other threads during the call are the program's own race. */
+void far_write_back_ranges(const struct far_range *r, size_t n);
 /* Tells the runtime that the server's copy of [addr, addr+len) is the current one (an offloaded
  * function wrote it): every overlapping object loses its local copy and is fetched on next use.
  * Call it outside any scope that holds addresses into the range. */
