@@ -186,6 +186,71 @@ static void evict(struct victim *v, unsigned k) {
   atomic_fetch_add(&pg.st.dropped_clean, k - written);
 }
 
+/* Picks up to max resident dirty pages from page *next up to page end, as EVICTING (pg.lock held). */
+static unsigned pick_dirty(struct victim *v, unsigned max, size_t *next, size_t end) {
+  unsigned k = 0;
+  for (; k < max && *next < end; ++*next) {
+    struct pg_page *pp = &pg.pages[*next];
+    if (pp->state != PG_RESIDENT || !(pp->flags & PG_DIRTY))
+      continue;
+    pp->state = PG_EVICTING;
+    v[k++] = (struct victim){.page = *next, .dirty = 1, .stored = (pp->flags & PG_STORED) != 0};
+  }
+  return k;
+}
+
+/* The written pages stay resident, clean and write-protected (a later write faults and makes them
+ * dirty again); threads that faulted on them meanwhile are woken to fault again. */
+static void finish_clean(const struct victim *v, unsigned k) {
+  size_t wake[PG_BATCH];
+  unsigned nwake = 0;
+  pthread_mutex_lock(&pg.lock);
+  for (unsigned i = 0; i < k; i++) {
+    struct pg_page *pp = &pg.pages[v[i].page];
+    if (pp->flags & PG_WAITER)
+      wake[nwake++] = v[i].page;
+    pp->state = PG_RESIDENT;
+    pp->flags = (uint8_t)((pp->flags & ~(PG_DIRTY | PG_WAITER)) | PG_STORED);
+  }
+  pthread_cond_broadcast(&pg.frames_cv);
+  pthread_mutex_unlock(&pg.lock);
+  for (unsigned i = 0; i < nwake; i++)
+    pg_wake(wake[i], 1);
+}
+
+/* Writes the dirty resident pages of [first, end) back, in batches as the reclaimer does. */
+static void write_back_pages(size_t first, size_t end) {
+  struct victim v[PG_BATCH];
+  for (size_t next = first;;) {
+    pthread_mutex_lock(&pg.lock);
+    unsigned k = pick_dirty(v, PG_BATCH, &next, end);
+    pthread_mutex_unlock(&pg.lock);
+    if (!k)
+      return;
+    for_runs(v, k, 1, protect_run);
+    atomic_fetch_add(&pg.st.written_back, write_back(v, k));
+    finish_clean(v, k);
+  }
+}
+
+/* For a program that knows a phase of writes is over (the end of a load): writes the dirty
+ * resident pages of n address ranges {addr, len} back to farmemd now and leaves them resident and
+ * clean, so that reclaim later drops them without writing them. The far-memory build's counterpart
+ * is far_write_back_ranges. Found with dlsym(RTLD_DEFAULT, "farpaging_write_back"). */
+struct pg_range {
+  const void *addr;
+  size_t len;
+};
+__attribute__((visibility("default"))) void farpaging_write_back(const struct pg_range *r, size_t n) {
+  pg_internal++;
+  for (size_t i = 0; i < n; i++) {
+    if (!r[i].len || !pg_in_arena(r[i].addr) || !pg_in_arena((const char *)r[i].addr + r[i].len - 1))
+      continue;
+    write_back_pages(pg_index(r[i].addr), pg_index((const char *)r[i].addr + r[i].len - 1) + 1);
+  }
+  pg_internal--;
+}
+
 static void wait_briefly(void) {
   struct timespec until;
   clock_gettime(CLOCK_MONOTONIC, &until);

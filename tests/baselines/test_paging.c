@@ -9,7 +9,8 @@
  *              eviction must lose no increment
  *   semantics  calloc/realloc/free/alignment/usable-size/out-of-memory behaviour; a fork()ed child
  *              can allocate and free until it execs; madvise(MADV_DONTNEED) on the heap reads zeros
- *   rss        peak resident memory stays within budget + a small overhead */
+ *   rss        peak resident memory stays within budget + a small overhead
+ *   write_back farpaging_write_back leaves the pages clean; a later write makes them dirty again */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dlfcn.h>
@@ -315,6 +316,47 @@ START_TEST(rss_within_budget) {
 }
 END_TEST
 
+/* farpaging_write_back (the end of a load phase): the dirty pages of the ranges are written now and
+ * become clean, so pushing them out writes nothing more; a page written again after the call is
+ * dirty again (a write-protect fault) and its new bytes survive eviction. */
+START_TEST(write_back_leaves_pages_clean) {
+  struct range {
+    const void *addr;
+    size_t len;
+  };
+  void (*write_back)(const struct range *, size_t) =
+      (void (*)(const struct range *, size_t))dlsym(RTLD_DEFAULT, "farpaging_write_back");
+  ck_assert_ptr_nonnull(write_back);
+  size_t n = budget() / PAGE / 4;
+  uint8_t *loaded = aligned_alloc(PAGE, n * PAGE);
+  ck_assert_ptr_nonnull(loaded);
+  for (size_t p = 0; p < n; p++)
+    fill_page(loaded + p * PAGE, p, 3);
+  unsigned long before[6], after[6];
+  counters(before);
+  struct range r = {loaded, n * PAGE};
+  write_back(&r, 1);
+  counters(after);
+  ck_assert_uint_le(after[3] - before[3], n); /* the reclaimer may have written a few before */
+  ck_assert_uint_ge(after[3] - before[3], n / 2);
+  for (size_t p = 0; p < n; p += 2)
+    fill_page(loaded + p * PAGE, p, 4);
+  counters(before);
+  ck_assert_uint_ge(before[1] - after[1], n / 4); /* write-protect faults: dirty again */
+  size_t other = 4 * budget() / PAGE;
+  uint8_t *spill = malloc(other * PAGE);
+  ck_assert_ptr_nonnull(spill);
+  for (size_t p = 0; p < other; p++)
+    fill_page(spill + p * PAGE, p, 5);
+  counters(after);
+  ck_assert_uint_le(after[3] - before[3], other + n / 2); /* the clean half was not written again */
+  for (size_t p = 0; p < n; p++)
+    verify_page(loaded + p * PAGE, p, p % 2 ? 3 : 4);
+  free(spill);
+  free(loaded);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("paging");
   struct {
@@ -327,6 +369,7 @@ int main(void) {
       {"semantics",
        {calloc_after_free_is_zero, realloc_keeps_contents, alignment_and_sizes, out_of_memory, fork_then_exec,
         madvise_dontneed_reads_zero}},
+      {"write_back", {write_back_leaves_pages_clean}},
       {"rss", {rss_within_budget}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
