@@ -138,8 +138,10 @@ static unsigned write_back(const struct victim *v, unsigned k) {
   return n;
 }
 
-/* Frees the victims' frames and wakes threads that faulted on them meanwhile. */
-static void finish_eviction(const struct victim *v, unsigned k) {
+/* After the victims' write-back: their frames are freed, or (keep) they stay resident, clean and
+ * write-protected, so that a later write faults and makes them dirty again. Threads that faulted on
+ * them meanwhile are woken (to fault again). */
+static void finish(const struct victim *v, unsigned k, int keep) {
   size_t wake[PG_BATCH];
   unsigned nwake = 0;
   pthread_mutex_lock(&pg.lock);
@@ -149,6 +151,11 @@ static void finish_eviction(const struct victim *v, unsigned k) {
       pp->flags |= PG_STORED;
     if (pp->flags & PG_WAITER)
       wake[nwake++] = v[i].page;
+    if (keep) {
+      pp->state = PG_RESIDENT;
+      pp->flags &= (uint8_t)~(PG_DIRTY | PG_WAITER);
+      continue;
+    }
     pp->state = (pp->flags & PG_STORED) ? PG_REMOTE : PG_ZERO;
     pp->flags &= PG_STORED;
     pg_put_frame(pp->frame);
@@ -180,7 +187,7 @@ static void evict(struct victim *v, unsigned k) {
   unsigned written = write_back(v, k);
   for_runs(v, k, 0, collect_run);
   drop_runs();
-  finish_eviction(v, k);
+  finish(v, k, 0);
   atomic_fetch_add(&pg.st.evicted, k);
   atomic_fetch_add(&pg.st.written_back, written);
   atomic_fetch_add(&pg.st.dropped_clean, k - written);
@@ -199,25 +206,6 @@ static unsigned pick_dirty(struct victim *v, unsigned max, size_t *next, size_t 
   return k;
 }
 
-/* The written pages stay resident, clean and write-protected (a later write faults and makes them
- * dirty again); threads that faulted on them meanwhile are woken to fault again. */
-static void finish_clean(const struct victim *v, unsigned k) {
-  size_t wake[PG_BATCH];
-  unsigned nwake = 0;
-  pthread_mutex_lock(&pg.lock);
-  for (unsigned i = 0; i < k; i++) {
-    struct pg_page *pp = &pg.pages[v[i].page];
-    if (pp->flags & PG_WAITER)
-      wake[nwake++] = v[i].page;
-    pp->state = PG_RESIDENT;
-    pp->flags = (uint8_t)((pp->flags & ~(PG_DIRTY | PG_WAITER)) | PG_STORED);
-  }
-  pthread_cond_broadcast(&pg.frames_cv);
-  pthread_mutex_unlock(&pg.lock);
-  for (unsigned i = 0; i < nwake; i++)
-    pg_wake(wake[i], 1);
-}
-
 /* Writes the dirty resident pages of [first, end) back, in batches as the reclaimer does. */
 static void write_back_pages(size_t first, size_t end) {
   struct victim v[PG_BATCH];
@@ -229,7 +217,7 @@ static void write_back_pages(size_t first, size_t end) {
       return;
     for_runs(v, k, 1, protect_run);
     atomic_fetch_add(&pg.st.written_back, write_back(v, k));
-    finish_clean(v, k);
+    finish(v, k, 1);
   }
 }
 
