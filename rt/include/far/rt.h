@@ -247,7 +247,9 @@ struct far_range {
 void far_flush_ranges(const struct far_range *r, size_t n);
 /* The same, and the objects become clean: for the end of a phase of writes (a load), so that the
  * evacuator later drops them instead of writing them again. An object written meanwhile stays dirty;
- * writes from other threads during the call are the program's own race. */
+ * writes from other threads during the call are the program's own race. Call it outside any scope
+ * that holds addresses into the ranges (a write through such an address would not make the object
+ * dirty again). */
 void far_write_back_ranges(const struct far_range *r, size_t n);
 /* Tells the runtime that the server's copy of [addr, addr+len) is the current one (an offloaded
  * function wrote it): every overlapping object loses its local copy and is fetched on next use.
