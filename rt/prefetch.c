@@ -41,9 +41,11 @@ struct batch {
 static __thread struct stream streams[STREAMS];
 
 /* Completion, on whichever thread received the last reply: install, then free the batch (the
- * client no longer touches the ticket once this returns). */
+ * client no longer touches the ticket once this returns). The objects' regions are let go of in
+ * runs (a batch's objects were mostly claimed from one region): one atomic per run, not per object. */
 static void landed(far_ticket *t, void *arg) {
   struct batch *b = arg;
+  size_t run = 0;
   for (size_t i = 0; i < b->n; i++) {
     far_io *io = &b->ios[i];
     far_entry_lock(io->cls, io->id);
@@ -55,7 +57,11 @@ static void landed(far_ticket *t, void *arg) {
     if (__atomic_load_n(far_entry(io->cls, io->id), __ATOMIC_RELAXED) == FAR_E_FETCHING)
       far_entry_set(io->cls, io->id, e);
     far_entry_unlock(io->cls, io->id);
-    atomic_fetch_sub(&b->regions[i]->inflight, 1);
+    run++;
+    if (i + 1 == b->n || b->regions[i + 1] != b->regions[i]) {
+      atomic_fetch_sub(&b->regions[i]->inflight, (int)run);
+      run = 0;
+    }
   }
   free(b);
 }
