@@ -221,6 +221,16 @@ static unsigned load_group(void) {
   config_fail("FAR_GROUP", v, "objects per group: use 1 (off), 2, 4, 8, 16 or 32");
 }
 
+/* Home slots (rt/home.c): on unless FAR_HOME=0. */
+static bool load_home(void) {
+  const char *v = getenv("FAR_HOME");
+  if (!v || !strcmp(v, "1"))
+    return true;
+  if (!strcmp(v, "0"))
+    return false;
+  config_fail("FAR_HOME", v, "use 0 (off) or 1");
+}
+
 void far_config_load(struct far_config *c) {
   c->local_mem = load_local_mem();
   c->evac_threads = load_evac_threads();
@@ -228,4 +238,5 @@ void far_config_load(struct far_config *c) {
   c->token = load_token();
   c->stats = load_stats();
   c->group = load_group();
+  c->home = load_home();
 }
