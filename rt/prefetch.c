@@ -21,6 +21,9 @@
 #define WINDOW_BYTES (256u << 10)
 #define WINDOW_OBJECTS 64u
 #define COALESCE_OBJECTS 32u /* far_prefetch_objects_later sends once this many are queued */
+/* 1: a queue's replies are read by its thread when it comes back for an object (net_readv_lazy);
+ * 0: by the poller, woken by each reply, as before session 5 (benchmarks/RESULTS.md, ## ds). */
+#define LAZY_QUEUE_REPLIES 1
 
 struct stream {
   unsigned site;
@@ -220,7 +223,7 @@ void far_prefetch_flush(void) {
   size_t n = later.n;
   if (!n) return;
   later.n = 0;
-  prefetch_objects(later.addr, n, 1); /* queued objects are fetched for this thread's later use */
+  prefetch_objects(later.addr, n, LAZY_QUEUE_REPLIES); /* fetched for this thread's later use */
 }
 
 bool far_prefetch_queued(void) { return later.n != 0; }
