@@ -51,9 +51,7 @@ static struct {
 static atomic_uint_fast64_t fresh_from[FAR_HEAP_CLASS_MAX + 1];
 static atomic_size_t touched_pages;
 
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static size_t *queue, nqueue, cap_queue;
-static atomic_size_t queued;
+static struct far_page_list emptied = FAR_PAGE_LIST_INIT;
 
 static void *reserve(void *at, size_t len, int flags) {
   return mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | flags, -1, 0);
@@ -139,18 +137,6 @@ char *far_home_take(unsigned cls, uint64_t id, uint32_t region) {
   return p;
 }
 
-static void queue_page(size_t page) {
-  pthread_mutex_lock(&queue_lock);
-  if (nqueue == cap_queue) {
-    cap_queue = cap_queue ? 2 * cap_queue : 256;
-    queue = realloc(queue, cap_queue * sizeof *queue);
-    if (!queue) far_fatal("out of memory for the list of empty home pages");
-  }
-  queue[nqueue++] = page;
-  atomic_store_explicit(&queued, nqueue, memory_order_relaxed);
-  pthread_mutex_unlock(&queue_lock);
-}
-
 /* Object (cls, id) is no longer at home (far_entry_set saw its entry move away). */
 void far_home_leave(unsigned cls, uint64_t id) {
   uintptr_t p = FAR_HOME_OF(cls, id << cls);
@@ -159,12 +145,12 @@ void far_home_leave(unsigned cls, uint64_t id) {
   for (size_t i = first; i <= last; i++)
     if (--pages[i].count == 0 && !(pages[i].flags & PAGE_QUEUED)) {
       pages[i].flags |= PAGE_QUEUED;
-      queue_page(i);
+      far_page_list_push(&emptied, i, "the list of empty home pages");
     }
   unlock_pages(first);
 }
 
-size_t far_home_empty_pages(void) { return atomic_load_explicit(&queued, memory_order_relaxed); }
+size_t far_home_empty_pages(void) { return far_page_list_length(&emptied); }
 
 /* When memory is needed, or once emptied pages make up a sixteenth of the budget (they count as
  * metadata meanwhile). A program that frees and allocates in turn empties and refills the same pages:
@@ -178,12 +164,8 @@ bool far_home_release_wanted(void) {
  * write-back sends from the object's memory until the server acknowledged it). */
 void far_home_release_empty(void) {
   if (!far_home_empty_pages()) return;
-  pthread_mutex_lock(&queue_lock);
-  size_t *list = queue, n = nqueue;
-  queue = NULL;
-  nqueue = cap_queue = 0;
-  atomic_store_explicit(&queued, 0, memory_order_relaxed);
-  pthread_mutex_unlock(&queue_lock);
+  size_t n;
+  size_t *list = far_page_list_take(&emptied, &n);
   for (size_t i = 0; i < n; i++) {
     lock_pages(list[i]);
     struct home_page *pg = &pages[list[i]];
