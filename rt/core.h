@@ -103,6 +103,7 @@ struct far_region {
   atomic_int synced;         /* evacuation: every thread that could hold its addresses has left */
   bool stale;                /* recycled warm (cache.c): holds old bytes, not zeros */
   bool home;                 /* its objects' data lies at their homes, not in it (home.c) */
+  bool kept;                 /* filled by an evacuator with the hot objects it kept (cache.c) */
   struct far_region *next;
 };
 
@@ -133,8 +134,16 @@ size_t far_cache_current_bytes(int kind);
 /* Bytes an allocation of class cls in the calling thread's region of the given kind adds to local
  * memory: the object's size when it fits in the current region, else a whole new region. */
 size_t far_cache_alloc_cost(unsigned cls, int kind);
-/* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
+/* Evacuator side: up to max victims (non-temporal regions first, then the oldest arrivals while
+ * they hold more than the probation share, then the oldest), marked VICTIM. */
 size_t far_cache_pick_victims(struct far_region **out, size_t max);
+/* The calling thread is an evacuator: the regions it fills hold kept (hot) objects, not arrivals. */
+void far_cache_mark_keeper(void);
+/* Local memory of the evacuator's ghosts (evac.c), counted as metadata. */
+size_t far_evac_ghost_bytes(void);
+/* Object (cls, id) is no ghost: its return is not to count as reuse (evac.c; a group that lost the
+ * object that brought it back, group.c). */
+void far_evac_forget(unsigned cls, uint64_t id);
 void far_cache_release(struct far_region *r);   /* victim emptied: back to the free list */
 void far_cache_requeue(struct far_region *r);   /* victim kept (objects rescued): sealed again */
 size_t far_region_size(void);

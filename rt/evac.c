@@ -7,7 +7,8 @@
  * regions (small budgets) each threshold is also at least one region below the next, and blocking
  * starts two regions below the budget.
  *
- * One round: pick victim regions (non-temporal first, then the oldest), mark every live object in
+ * One round: pick victim regions (non-temporal first, then the oldest arrivals beyond the probation
+ * share, then the oldest; cache.c), mark every live object in
  * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
  * then on no thread holds an address into the victims except through the table, and a thread that
  * meets an EVAC entry moves the object itself. The evacuator then keeps hot objects (copies them and
@@ -86,11 +87,55 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
   rd->ios[rd->nios++] = (far_io){.cls = (uint8_t)cls, .id = id, .buf = p, .len = 1u << cls};
 }
 
+/* Ghosts (S3-FIFO's ghost queue): the ids of objects that recently left the probation share of
+ * arrivals (cache.c) unused, in a direct-mapped table of one slot per GHOST_BYTES of budget (at
+ * least 256). An object that comes back and is about to leave probation unused once more is kept
+ * instead: it is used again, only at a distance the probation share is too short to see (a column
+ * scanned once per step of an analysis). Slots are hints: a lost or overwritten one costs a miss,
+ * nothing else. Measured (benchmarks/RESULTS.md, webfront session 5): without ghosts the dataframe
+ * analytics at 25% fetched 7x as many chunks as before the probation; with one slot per 4 KiB,
+ * webfront's 8 KiB elements came back often enough to fill the kept objects with them. */
+#define GHOST_BYTES 16384
+static uint64_t *ghosts;
+static size_t ghost_bits;
+
+size_t far_evac_ghost_bytes(void) { return ghosts ? sizeof *ghosts << ghost_bits : 0; }
+
+static void ghosts_init(size_t budget) {
+  for (ghost_bits = 8; ((size_t)1 << ghost_bits) < budget / GHOST_BYTES; ghost_bits++)
+    ;
+  ghosts = calloc((size_t)1 << ghost_bits, sizeof *ghosts);
+  if (!ghosts) far_fatal("out of memory for the evacuator's ghosts");
+}
+
+static uint64_t *ghost_slot(unsigned cls, uint64_t id, uint64_t *key) {
+  *key = ((uint64_t)cls << 48 | id) + 1; /* never 0, which marks an empty slot */
+  return &ghosts[(*key * 0x9e3779b97f4a7c15ull) >> (64 - ghost_bits)];
+}
+
+/* Whether (cls, id) is a ghost (and no longer one); else it becomes one. */
+static bool ghost_returns(unsigned cls, uint64_t id) {
+  uint64_t key, *slot = ghost_slot(cls, id, &key);
+  bool back = __atomic_load_n(slot, __ATOMIC_RELAXED) == key;
+  __atomic_store_n(slot, back ? 0 : key, __ATOMIC_RELAXED);
+  return back;
+}
+
+void far_evac_forget(unsigned cls, uint64_t id) {
+  if (!ghosts) return;
+  uint64_t key, *slot = ghost_slot(cls, id, &key);
+  if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key) __atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+}
+
+/* How a victim's objects may be treated: those of a don't-cache region are never kept, arrivals
+ * (probation) are kept when hot or returning ghosts, kept objects (main) when hot. */
+enum victim { DONT_CACHE, ARRIVAL, MAIN };
+
 /* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions
- * are kept while their copies fit in the budget, counting the whole region a copy may have to take
+ * (and returning ghosts of arrival regions) are kept while their copies fit in the budget, counting the whole region a copy may have to take
  * (counting only the object let each new copy region carry usage up to a region past the budget:
  * phonebook at 5000 KiB peaked at 5.27-5.33 MB); don't-cache regions keep nothing. */
-static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool keep) {
+static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, enum victim kind) {
   uint64_t *slot = far_entry(cls, id);
   far_entry_lock(cls, id);
   uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
@@ -99,7 +144,8 @@ static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, bool ke
     /* freed or moved by a mutator: nothing left here */
   } else if (!(e & FAR_E_EVAC)) {
     ok = false;
-  } else if (keep && (e & FAR_E_HOT) &&
+  } else if (kind != DONT_CACHE &&
+             ((e & FAR_E_HOT) || (kind == ARRIVAL && ghost_returns(cls, id))) &&
              far_local_bytes() + far_cache_alloc_cost(cls, FAR_REGION_NORMAL) <= far_rt.budget) {
     struct far_region *dst;
     char *q = far_cache_alloc_raw(cls, id, FAR_REGION_NORMAL, &dst);
@@ -202,13 +248,14 @@ static void seal_copies(bool force) {
 
 /* Settles every object of victim r; returns true when a mutator took one back (rescued it). */
 static bool settle_region(struct round *rd, struct far_region *r) {
+  enum victim kind = r->kind != FAR_REGION_NORMAL ? DONT_CACHE : r->kept ? MAIN : ARRIVAL;
   bool rescued = false;
   size_t off = 0;
   for (uint32_t i = 0; i < r->nobj; i++) {
     unsigned cls;
     uint64_t id;
     char *p = object_at(r, i, &off, &cls, &id);
-    if (!settle(rd, cls, id, p, r->kind == FAR_REGION_NORMAL)) rescued = true;
+    if (!settle(rd, cls, id, p, kind)) rescued = true;
   }
   return rescued;
 }
@@ -289,6 +336,7 @@ static void wait_for_region(void) {
 }
 
 static void *evacuator(void *arg) {
+  far_cache_mark_keeper();
   for (;;) {
     pthread_mutex_lock(&lock);
     while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting() &&
@@ -324,6 +372,7 @@ static void *evacuator(void *arg) {
 
 void far_evac_start(unsigned threads) {
   size_t b = far_rt.budget, r = far_region_size();
+  ghosts_init(b);
   /* A thread inside a scope may still take a region after the blocking threshold: keep two
    * regions of headroom below the budget when regions are coarse. */
   block_bytes = b / 100 * 95 < b - 2 * r ? b / 100 * 95 : b - 2 * r;

@@ -166,6 +166,7 @@ bool far_group_free(uintptr_t a, unsigned cls) {
     if (w == full && !(k->has_hot && group == k->hot)) push_partial(k, group);
   }
   pthread_mutex_unlock(&k->lock);
+  if (w & bit) far_evac_forget(cls + shift, FAR_GROUP_ID_BASE + group);
   return w & bit;
 }
 

@@ -255,7 +255,9 @@ static inline size_t fards_ht_slot_of(const struct fards_htseg *s, uint64_t h, c
  * happens under the segment's write lock, only if the slot still holds the entry the get read
  * (else a put, remove or another move came first and nothing is done), and copies the entry as it
  * is then, so a concurrent put is never lost; readers hold the read lock while they use an entry,
- * so none sees the old one freed. Costs one small allocation per entry fetched; the old slot is
+ * so none sees the old one freed. The old entry is read through a don't-cache barrier, so the move
+ * does not mark its old group hot (a second use would keep the group, 31 cold entries with it, among
+ * the runtime's kept objects). Costs one small allocation per entry fetched; the old slot is
  * reused by later puts. Only entries of up to FARDS_HT_REGROUP_MAX bytes are moved (larger ones
  * are objects of their own); the local-only build has nothing to regroup. */
 #ifndef FARDS_HT_REGROUP_MAX
@@ -272,7 +274,7 @@ static inline void fards_ht_regroup(struct fards_ht *t, uint64_t h, void *old,
   size_t i = fards_ht_slot_of(s, h, old);
   void *obj = i == SIZE_MAX ? NULL : far_malloc_hot(sh.obj_size);
   if (obj) {
-    memcpy(far_write(obj, sh.obj_size, FARDS_SITE_HASH), far_read(old, sh.obj_size, FARDS_SITE_HASH),
+    memcpy(far_write(obj, sh.obj_size, FARDS_SITE_HASH), far_read_nt(old, sh.obj_size, FARDS_SITE_HASH),
            sh.obj_size);
     s->slot[i].obj = obj;
     far_free(old);
