@@ -282,13 +282,13 @@ void far_cache_release(struct far_region *r) {
   nwarm += warm; /* counted from now on, so concurrent releases see it */
   pthread_mutex_unlock(&lock);
   if (!warm) madvise(r->base, region_bytes, MADV_DONTNEED);
+  if (r->kept) atomic_fetch_sub(&kept_regions, 1); /* before r is listed: region_get may reuse it */
   pthread_mutex_lock(&lock);
   r->stale = warm;
   r->state = FAR_REGION_FREE;
   r->next = warm ? warm_list : free_list;
   *(warm ? &warm_list : &free_list) = r;
   pthread_mutex_unlock(&lock);
-  if (r->kept) atomic_fetch_sub(&kept_regions, 1);
   atomic_fetch_sub(&used_regions, 1);
 }
 
