@@ -89,7 +89,7 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
 
 /* Ghosts (S3-FIFO's ghost queue): the ids of objects that recently left the probation share of
  * arrivals (cache.c) unused, in a direct-mapped table of one slot per GHOST_BYTES of budget (at
- * least 256). An object that comes back and is about to leave probation unused once more is kept
+ * least 1024). An object that comes back and is about to leave probation unused once more is kept
  * instead: it is used again, only at a distance the probation share is too short to see (a column
  * scanned once per step of an analysis). Slots are hints: a lost or overwritten one costs a miss,
  * nothing else. Measured (benchmarks/RESULTS.md, webfront session 5): without ghosts the dataframe
@@ -102,7 +102,7 @@ static size_t ghost_bits;
 size_t far_evac_ghost_bytes(void) { return ghosts ? sizeof *ghosts << ghost_bits : 0; }
 
 static void ghosts_init(size_t budget) {
-  for (ghost_bits = 8; ((size_t)1 << ghost_bits) < budget / GHOST_BYTES; ghost_bits++)
+  for (ghost_bits = 10; ((size_t)1 << ghost_bits) < budget / GHOST_BYTES; ghost_bits++)
     ;
   ghosts = calloc((size_t)1 << ghost_bits, sizeof *ghosts);
   if (!ghosts) far_fatal("out of memory for the evacuator's ghosts");

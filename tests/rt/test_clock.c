@@ -103,12 +103,13 @@ END_TEST
  * column scanned once per step of an analysis), between one-off objects: each of its objects
  * leaves probation unused once, comes back, and is then kept (the evacuator's ghosts, evac.c), so
  * after a few passes it stays local. Without the ghosts every pass misses on all of it. */
-#define REUSED 640 /* 2.5 MiB of the 8 MiB budget */
+#define REUSED 512 /* 2 MiB of the 8 MiB budget; with as many one-off objects a pass evicts about
+                    * as many objects as the ghosts have slots (1024) */
 
 START_TEST(set_reused_at_a_distance_is_kept) {
   setup();
   uint64_t pass_misses = 0;
-  for (int pass = 0, next = 0; pass < 6; pass++) {
+  for (int pass = 0, next = 0; pass < 10; pass++) {
     uint64_t before = misses();
     for (int i = 0; i < REUSED; i++) touch(stream[i], 0);
     pass_misses = misses() - before;
