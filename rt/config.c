@@ -221,13 +221,14 @@ static unsigned load_group(void) {
   config_fail("FAR_GROUP", v, "objects per group: use 1 (off), 2, 4, 8, 16 or 32");
 }
 
-/* Home slots (rt/home.c): on unless FAR_HOME=0. */
+/* Home slots (rt/home.c): off unless FAR_HOME=1. Under memory pressure they still break the
+ * budget's accounting now and then (docs/runtime.md, "Home slots"), so they are opt-in. */
 static bool load_home(void) {
   const char *v = getenv("FAR_HOME");
-  if (!v || !strcmp(v, "1"))
-    return true;
-  if (!strcmp(v, "0"))
+  if (!v || !strcmp(v, "0"))
     return false;
+  if (!strcmp(v, "1"))
+    return true;
   config_fail("FAR_HOME", v, "use 0 (off) or 1");
 }
 

@@ -16,6 +16,12 @@ static uintptr_t home_of(const void *far) {
   return FAR_HOME_OF(far_addr_class(a), a & FAR_ADDR_OFFSET_MASK);
 }
 
+/* Homes are opt-in (FAR_HOME=1); each test runs in a process of its own, before the runtime starts. */
+static void home_budget(const char *size) {
+  setenv("FAR_HOME", "1", 1);
+  rt_budget(size);
+}
+
 static const void *local_of(const void *far, size_t n) {
   far_scope_enter(0);
   const void *p = far_read(far, n, 0);
@@ -24,7 +30,7 @@ static const void *local_of(const void *far, size_t n) {
 }
 
 START_TEST(new_objects_live_at_home) {
-  rt_budget("64M");
+  home_budget("64M");
   char *a = far_malloc(OBJ), *b = far_malloc(100 * 1024);
   if (!far_home_enabled()) return; /* ThreadSanitizer: no homes, the other tests still apply */
   ck_assert_ptr_eq(local_of(a, OBJ), (const void *)home_of(a));
@@ -38,7 +44,7 @@ START_TEST(new_objects_live_at_home) {
 END_TEST
 
 START_TEST(reused_home_reads_as_zeros) {
-  rt_budget("64M");
+  home_budget("64M");
   char *a = far_malloc(OBJ);
   rt_fill(a, OBJ, 2, 0);
   far_free(a);
@@ -73,7 +79,7 @@ static void fill_past_budget(char **obj, int n, uint64_t v) {
 }
 
 START_TEST(home_objects_are_evacuated_under_pressure) {
-  rt_budget("8M");
+  home_budget("8M");
   enum { N = 16 * 1024 }; /* 16 MiB */
   char **obj = malloc(N * sizeof *obj);
   for (int i = 0; i < N; i++) obj[i] = far_malloc(OBJ);
@@ -96,7 +102,7 @@ END_TEST
 /* An object moved away from home between two accesses of one loop: the second access must see the
  * moved copy, not the stale home. */
 START_TEST(object_moved_between_accesses) {
-  rt_budget("8M");
+  home_budget("8M");
   enum { N = 12 * 1024 };
   char **obj = malloc(N * sizeof *obj);
   for (int i = 0; i < N; i++) {
@@ -153,7 +159,7 @@ static void *work(void *arg) {
 }
 
 START_TEST(threads_share_home_pages_under_pressure) {
-  rt_budget("8M");
+  home_budget("8M");
   enum { T = 4 };
   pthread_t t[T];
   struct worker w[T];
