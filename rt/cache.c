@@ -36,7 +36,6 @@ static struct {
 static atomic_size_t used_regions;
 
 static __thread struct far_region *current[FAR_REGION_KINDS];
-static __thread struct far_region *current_home; /* its objects' data lies at their homes (home.c) */
 
 /* Regions of arrivals beyond the probation share (PROBATION_PCT of the budget, at least
  * PROBATION_MIN regions) are evacuated before any region of kept objects (far_cache_pick_victims). */
@@ -77,7 +76,7 @@ size_t far_local_data_bytes(void) {
 
 size_t far_local_meta_bytes(void) {
   return far_table_resident_bytes() + far_live_bytes() + far_group_meta_bytes() + nregions * sizeof *regions +
-         far_home_meta_bytes() + far_evac_ghost_bytes();
+         far_evac_ghost_bytes();
 }
 
 static void note_peaks(void) {
@@ -103,16 +102,15 @@ static struct far_region *region_take(void) {
   return r;
 }
 
-static struct far_region *region_get(int kind, bool home) {
+static struct far_region *region_get(int kind) {
   struct far_region *r = region_take();
   /* One call maps a cold region in, instead of a page fault on the first touch of each of its
    * pages inside some miss (a 4 KiB miss paid one every time). Best effort: kernels before 5.14
-   * refuse it, and the pages then fault in as before. A home region's data lies elsewhere. */
-  if (!r->stale && !home) madvise(r->base, region_bytes, MADV_POPULATE_WRITE);
+   * refuse it, and the pages then fault in as before. */
+  if (!r->stale) madvise(r->base, region_bytes, MADV_POPULATE_WRITE);
   r->top = 0;
   r->nobj = 0;
   r->kind = kind;
-  r->home = home;
   r->kept = keeper;
   if (keeper) atomic_fetch_add(&kept_regions, 1);
   r->state = FAR_REGION_ACTIVE;
@@ -147,39 +145,18 @@ size_t far_cache_alloc_cost(unsigned cls, int kind) {
   return fits(current[kind], cls) ? (size_t)1 << cls : region_bytes;
 }
 
-/* The calling thread's current region of a kind (or its home region), with room for class cls. */
-static struct far_region *room(struct far_region **cur, unsigned cls, int kind, bool home) {
-  if (!fits(*cur, cls)) {
-    if (*cur) seal(*cur);
-    *cur = region_get(kind, home);
-  }
-  return *cur;
-}
-
-/* Counts object (cls, id) in r: its bytes and its header (flags: FAR_HEADER_HOME or 0). */
-static void record(struct far_region *r, unsigned cls, uint64_t id, uint64_t flags) {
-  r->top += (size_t)1 << cls;
-  ((uint64_t *)(r->base + region_bytes))[-(long)r->nobj - 1] = (uint64_t)cls << 32 | id | flags;
-  r->nobj++;
-}
-
 void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region) {
-  struct far_region *r = room(&current[kind], cls, kind, false);
-  char *p = r->base + r->top;
-  record(r, cls, id, 0);
-  *region = r;
-  return p;
-}
-
-void *far_cache_alloc_home(unsigned cls, uint64_t id) {
-  if (!far_home_usable(cls, id)) return NULL;
-  struct far_region *r = room(&current_home, cls, FAR_REGION_NORMAL, true);
-  char *p = far_home_take(cls, id, (uint32_t)(r - regions));
-  if (!p) { /* its page belongs to another region: in this one's own (unpopulated) data area */
-    p = r->base + r->top;
-    if (r->stale) memset(p, 0, (size_t)1 << cls);
+  size_t size = (size_t)1 << cls;
+  struct far_region *r = current[kind];
+  if (!fits(r, cls)) {
+    if (r) seal(r);
+    r = current[kind] = region_get(kind);
   }
-  record(r, cls, id, p == r->base + r->top ? 0 : FAR_HEADER_HOME);
+  char *p = r->base + r->top;
+  r->top += size;
+  ((uint64_t *)(r->base + region_bytes))[-(long)r->nobj - 1] = (uint64_t)cls << 32 | id;
+  r->nobj++;
+  *region = r;
   return p;
 }
 
@@ -190,7 +167,6 @@ void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **r
 }
 
 struct far_region *far_region_of(const void *local) {
-  if (far_home_holds(local)) return &regions[far_home_region(local)];
   return &regions[((const char *)local - far_arena_base) / region_bytes];
 }
 
@@ -199,15 +175,12 @@ size_t far_cache_current_bytes(int kind) {
   return r ? used(r) : 0;
 }
 
-static void seal_or_release(struct far_region **cur) {
-  if (*cur && (*cur)->nobj) seal(*cur);
-  else if (*cur) far_cache_release(*cur);
-  *cur = NULL;
-}
-
 void far_cache_seal_current(void) {
-  for (int k = 0; k < FAR_REGION_KINDS; k++) seal_or_release(&current[k]);
-  seal_or_release(&current_home);
+  for (int k = 0; k < FAR_REGION_KINDS; k++) {
+    if (current[k] && current[k]->nobj) seal(current[k]);
+    else if (current[k]) far_cache_release(current[k]);
+    current[k] = NULL;
+  }
 }
 
 /* Which sealed regions take() may choose: any, or only arrivals (regions filled by fetches,
@@ -275,7 +248,6 @@ size_t far_cache_pick_victims(struct far_region **out, size_t max) {
 /* Keeps the region warm while resident memory (regions in use, warm ones and metadata) stays at or
  * under the blocking threshold, which is below the budget; otherwise returns its memory. */
 void far_cache_release(struct far_region *r) {
-  if (r->home) far_home_release_empty(); /* the pages its objects emptied (count as metadata) */
   size_t meta = far_local_meta_bytes();
   pthread_mutex_lock(&lock);
   bool warm = (atomic_load(&used_regions) + nwarm) * region_bytes + meta <= far_evac_block_bytes();

@@ -221,17 +221,6 @@ static unsigned load_group(void) {
   config_fail("FAR_GROUP", v, "objects per group: use 1 (off), 2, 4, 8, 16 or 32");
 }
 
-/* Home slots (rt/home.c): off unless FAR_HOME=1. Under memory pressure they still break the
- * budget's accounting now and then (docs/runtime.md, "Home slots"), so they are opt-in. */
-static bool load_home(void) {
-  const char *v = getenv("FAR_HOME");
-  if (!v || !strcmp(v, "0"))
-    return false;
-  if (!strcmp(v, "1"))
-    return true;
-  config_fail("FAR_HOME", v, "use 0 (off) or 1");
-}
-
 void far_config_load(struct far_config *c) {
   c->local_mem = load_local_mem();
   c->evac_threads = load_evac_threads();
@@ -239,5 +228,4 @@ void far_config_load(struct far_config *c) {
   c->token = load_token();
   c->stats = load_stats();
   c->group = load_group();
-  c->home = load_home();
 }

@@ -102,14 +102,11 @@ struct far_region {
   atomic_int inflight;       /* fetches still writing into this region */
   atomic_int synced;         /* evacuation: every thread that could hold its addresses has left */
   bool stale;                /* recycled warm (cache.c): holds old bytes, not zeros */
-  bool home;                 /* its objects' data lies at their homes, not in it (home.c) */
   bool kept;                 /* filled by an evacuator with the hot objects it kept (cache.c) */
   struct far_region *next;
 };
 
-/* Object header kept at the region's end: class and id, so the evacuator can walk a region; with
- * FAR_HEADER_HOME the object's data lies at its home (home.c), not in the region. */
-#define FAR_HEADER_HOME (1ull << 31)
+/* Object header kept at the region's end: class and id, so the evacuator can walk a region. */
 static inline uint64_t far_region_header(const struct far_region *r, uint32_t i);
 
 void far_cache_init(size_t budget);
@@ -119,11 +116,6 @@ void *far_cache_alloc(unsigned cls, uint64_t id, int kind, struct far_region **r
 /* The same, but the object's bytes are whatever the region held: for callers that overwrite all
  * 2^cls of them (a fetch, a prefetch, a copy). */
 void *far_cache_alloc_raw(unsigned cls, uint64_t id, int kind, struct far_region **region);
-/* Room in the calling thread's home region for object (cls, id), zeroed: at its home, or in the
- * region itself when another region holds its home's page; NULL when homes are off or the object
- * has none (home.c). */
-void *far_cache_alloc_home(unsigned cls, uint64_t id);
-/* The region holding local address `local` (a home address: the region its object belongs to). */
 struct far_region *far_region_of(const void *local);
 /* Seals the calling thread's current regions (thread exit; the evacuator once its copy region is
  * half full or old, so the hot objects it copied face the CLOCK again, see evac.c). */
@@ -157,24 +149,6 @@ static inline size_t far_local_bytes(void) { return far_local_data_bytes() + far
 
 static inline uint64_t far_region_header(const struct far_region *r, uint32_t i) {
   return ((const uint64_t *)(r->base + far_region_size()))[-(long)i - 1];
-}
-
-/* ---- Home slots (home.c) ---- */
-void far_home_init(bool on);
-bool far_home_holds(const void *local);
-static inline bool far_home_enabled(void) { extern bool far_home_on; return far_home_on; }
-uint32_t far_home_region(const void *local); /* index of the region owning that home's page */
-bool far_home_usable(unsigned cls, uint64_t id); /* homes on, and (cls, id) has one */
-char *far_home_take(unsigned cls, uint64_t id, uint32_t region);
-void far_home_leave(unsigned cls, uint64_t id);
-size_t far_home_empty_pages(void);
-bool far_home_release_wanted(void);
-void far_home_release_empty(void);
-size_t far_home_meta_bytes(void);
-/* far_entry_set's hook: an entry that pointed at the object's home and no longer does. */
-static inline void far_home_note_set(unsigned cls, uint64_t id, uint64_t old, uint64_t e) {
-  if (!(old & FAR_E_PRESENT) || !((old ^ e) & (FAR_E_PRESENT | FAR_E_ADDR_MASK))) return;
-  if ((uintptr_t)far_entry_local(old, cls, id) == FAR_HOME_OF(cls, id << cls)) far_home_leave(cls, id);
 }
 
 /* ---- Scopes and epochs (scope.c) ---- */

@@ -54,8 +54,8 @@ static inline char *object_at(struct far_region *r, uint32_t i, size_t *offset, 
                               uint64_t *id) {
   uint64_t h = far_region_header(r, i);
   *cls = h >> 32;
-  *id = h & FAR_TABLE_ID_MASK;
-  char *p = (h & FAR_HEADER_HOME) ? (char *)FAR_HOME_OF(*cls, *id << *cls) : r->base + *offset; /* home.c */
+  *id = h & 0xffffffffu;
+  char *p = r->base + *offset;
   *offset += (size_t)1 << *cls;
   return p;
 }
@@ -340,7 +340,7 @@ static void *evacuator(void *arg) {
   for (;;) {
     pthread_mutex_lock(&lock);
     while (!stopping && far_local_bytes() < start_bytes && !far_heap_frees_waiting() &&
-           !table_release_wanted() && !far_home_release_wanted())
+           !table_release_wanted())
       wait_until(20);
     if (stopping) {
       pthread_mutex_unlock(&lock);
@@ -354,7 +354,6 @@ static void *evacuator(void *arg) {
     bool progressed = far_local_bytes() >= start_bytes && one_round();
     pthread_rwlock_unlock(&rounds_running);
     if (table_release_wanted()) far_table_release_empty();
-    if (far_home_release_wanted()) far_home_release_empty();
     update_pressure();
     far_heap_flush_frees();
     pthread_mutex_lock(&lock);

@@ -57,11 +57,10 @@ static unsigned class_for(size_t n) {
   return c;
 }
 
-/* A new object is born local (present, hot, dirty, at its home when it can be (home.c), else in the
- * calling thread's region: memory the cache hands out is zero) while local memory is under the
- * evacuator's start threshold, so the program's first use of it takes the inline fast path. Under
- * pressure, and for multi-object runs, it is only marked never-written and materialises
- * (zero-filled) at its first access. */
+/* A new object is born local (present, hot, dirty, in the calling thread's region: memory the cache
+ * hands out is zero) while local memory is under the evacuator's start threshold, so the program's
+ * first use of it takes the inline fast path. Under pressure, and for multi-object runs, it is only
+ * marked never-written and materialises (zero-filled) at its first access. */
 void far_heap_mark_fresh(unsigned cls, uint64_t id, uint64_t count) {
   bool born_local = count == 1 && far_local_bytes() + ((size_t)1 << cls) < far_evac_start_bytes();
   if (born_local) far_scope_auto_enter(); /* attaches the thread, whose regions are sealed at exit */
@@ -69,8 +68,7 @@ void far_heap_mark_fresh(unsigned cls, uint64_t id, uint64_t count) {
     uint64_t e = FAR_E_NOREMOTE;
     if (born_local) {
       struct far_region *r;
-      char *p = far_cache_alloc_home(cls, id + i);
-      if (!p) p = far_cache_alloc(cls, id + i, FAR_REGION_NORMAL, &r);
+      char *p = far_cache_alloc(cls, id + i, FAR_REGION_NORMAL, &r);
       e = far_entry_make(p, cls, id + i) | FAR_E_PRESENT | FAR_E_HOT | FAR_E_DIRTY | FAR_E_NOREMOTE;
     }
     far_entry_lock(cls, id + i);

@@ -70,7 +70,6 @@ static void init_once(void) {
   far_live_init();
   far_group_init(config.group);
   far_cache_init(config.local_mem);
-  far_home_init(config.home);
   far_evac_start(config.evac_threads);
   atexit(at_exit);
   __atomic_store_n(&far_rt.ready, 1, __ATOMIC_RELEASE);

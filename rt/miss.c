@@ -98,8 +98,7 @@ char *far_object_local(unsigned cls, uint64_t id, int access, bool *missed, bool
       p = far_entry_local(e, cls, id);
     } else if (e & FAR_E_NOREMOTE) {
       struct far_region *r;
-      p = kind == FAR_REGION_NORMAL ? far_cache_alloc_home(cls, id) : NULL; /* home.c */
-      if (!p) p = far_cache_alloc(cls, id, kind, &r); /* already zero (cache.c) */
+      p = far_cache_alloc(cls, id, kind, &r); /* already zero (cache.c) */
       far_entry_set(cls, id, far_entry_make(p, cls, id) | FAR_E_PRESENT | FAR_E_NOREMOTE | dirty);
     } else {
       p = fetch(cls, id, dirty, kind);

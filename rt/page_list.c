@@ -1,5 +1,5 @@
-/* A list of page numbers waiting to be given back to the kernel, shared by the object table's
- * emptied pages (table.c) and the emptied home pages (home.c): threads append under its mutex, and
+/* A list of page numbers waiting to be given back to the kernel (the object table's emptied pages,
+ * table.c): threads append under its mutex, and
  * whoever releases takes the whole list at once, so the appenders never wait for the madvise calls. */
 #include <stdlib.h>
 

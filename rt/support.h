@@ -4,7 +4,6 @@
 #ifndef FAR_SUPPORT_H
 #define FAR_SUPPORT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,7 +26,6 @@ struct far_config {
   char *token;           /* contents of FAR_TOKEN_FILE without trailing newline (malloc'd); NULL when unset */
   int stats;             /* FAR_STATS: enum far_stats_mode */
   unsigned group;        /* FAR_GROUP: small objects per far object (1: no grouping) */
-  bool home;             /* FAR_HOME: new objects may be placed at their home slots (home.c) */
 };
 
 /* Reads and validates every FAR_* variable. A bad value prints one line naming the variable and

@@ -67,10 +67,9 @@ void far_entry_unlock(unsigned cls, uint64_t id) { unlock_page(page_of(cls, id))
 static void queue_empty(size_t page) { far_page_list_push(&empty, page, "the object table's page list"); }
 
 void far_entry_set(unsigned cls, uint64_t id, uint64_t e) {
-  uint64_t *slot = far_entry(cls, id), old = __atomic_load_n(slot, __ATOMIC_RELAXED);
-  bool was = far_entry_pins(old), now = far_entry_pins(e);
+  uint64_t *slot = far_entry(cls, id);
+  bool was = far_entry_pins(__atomic_load_n(slot, __ATOMIC_RELAXED)), now = far_entry_pins(e);
   __atomic_store_n(slot, e, __ATOMIC_RELEASE);
-  far_home_note_set(cls, id, old, e); /* an object leaving its home (home.c) */
   if (was == now) return;
   uint16_t *count = &pin_counts[page_of(cls, id)];
   if (now) {

@@ -102,7 +102,6 @@ static const struct bad_case bad[] = {
     {"FAR_GROUP=3", "objects per group: use 1 (off), 2, 4, 8, 16 or 32"},
     {"FAR_GROUP=64", "objects per group: use 1 (off), 2, 4, 8, 16 or 32"},
     {"FAR_GROUP=", "objects per group: use 1 (off), 2, 4, 8, 16 or 32"},
-    {"FAR_HOME=2", "use 0 (off) or 1"},
     {"FAR_TOKEN_FILE=/nonexistent/token", "cannot open: No such file or directory"},
     {"FAR_TOKEN_FILE=/", "cannot read: Is a directory"},
 };

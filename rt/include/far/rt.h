@@ -33,13 +33,6 @@ extern "C" {
 #define FAR_ADDR_OFFSET_MASK ((1ull << FAR_ADDR_CLASS_SHIFT) - 1)
 #define FAR_HEAP_CLASS_MIN 4  /* 16 B */
 #define FAR_HEAP_CLASS_MAX 16 /* 64 KiB */
-/* Home slots (rt/home.c): object (c, id) may live at the fixed local address FAR_HOME_OF(c, off),
- * off = id << c its class-local offset, inside one address reservation (13 classes x 4 TiB from
- * 32 TiB). A barrier computes that address from the far address alone, so the data load does not
- * wait for the object-table entry; the entry still decides whether the object is really there. */
-#define FAR_HOME_SHIFT 42
-#define FAR_HOME_CLASS_BIAS 4 /* class 4 starts at 8 << 42 = 32 TiB */
-#define FAR_HOME_OF(c, off) ((uintptr_t)(off) + (((uintptr_t)(c) + FAR_HOME_CLASS_BIAS) << FAR_HOME_SHIFT))
 /* Ids per size class the object table can describe (2^30). */
 #define FAR_TABLE_ID_BITS 30
 #define FAR_TABLE_ID_MASK ((1ull << FAR_TABLE_ID_BITS) - 1)
@@ -116,62 +109,35 @@ FAR_INLINE long far_class_of_(uintptr_t a) {
   return k <= FAR_HEAP_CLASS_MAX ? (long)k : -1;
 }
 
-/* Counts a barrier the fast path served (toolchain.md, statistics), only when asked for. */
-FAR_INLINE void far_count_fast_(uint64_t need) {
-#ifdef FAR_COUNT_FAST_BARRIERS /* off by default: a counter in the fast path roughly doubles its cost */
-  if (need & FAR_E_DIRTY) FAR_STAT_INC(barrier_fast_write);
-  else FAR_STAT_INC(barrier_fast_read);
-#else
-  (void)need;
-#endif
-}
-
-/* The barriers' out-of-line half for a given kind of access. */
-FAR_INLINE void *far_access_slow_(const void *addr, size_t size, unsigned site, uint64_t need, uint64_t hot) {
-  if (!hot)
-    return (need & FAR_E_DIRTY) ? far_write_nt_slow((void *)addr, size, site) : far_read_nt_slow(addr, size, site);
-  return (need & FAR_E_DIRTY) ? far_write_slow((void *)addr, size, site) : far_read_slow(addr, size, site);
-}
-
 /* The shared fast path; need is FAR_E_PRESENT for reads, FAR_E_PRESENT | FAR_E_DIRTY for writes;
  * hot is FAR_E_HOT, or 0 for don't-cache accesses (which use a present object where it is, hot or
  * not, and leave its CLOCK bit alone). A present entry holds the object's local address minus its
  * far offset (mod 2^48), so the local address of any byte is (entry + far offset) mod 2^48 with no
- * per-class arithmetic. For an object at its home (rt/home.c) that field is the class's constant
- * `homes` = FAR_HOME_OF(c, 0), so the home test joins the flag test, and the address returned,
- * home, depends on the far address alone: the CPU loads the data without waiting for the entry. */
+ * per-class arithmetic. */
 FAR_INLINE void *far_access_(const void *addr, size_t size, unsigned site, uint64_t need,
                              uint64_t hot) {
   uintptr_t a = (uintptr_t)addr;
   uintptr_t c = (a >> FAR_ADDR_CLASS_SHIFT) - (FAR_ADDR_TAG << 5);
   if (!(c <= FAR_HEAP_CLASS_MAX)) return (void *)addr; /* not far (written as farpass tests it) */
   uintptr_t off = a & FAR_ADDR_OFFSET_MASK;
-  uintptr_t biased = c + FAR_HOME_CLASS_BIAS;
-  __asm__("" : "+r"(biased)); /* else LLVM shifts first and adds a 64-bit constant (one more op) */
-  uintptr_t homes = biased << FAR_HOME_SHIFT, home = off + homes; /* = FAR_HOME_OF(c, off) */
-  /* Opaque to the optimiser, so it cannot return the entry's address (which waits for the table
-   * load) for home, equal to it on this path. */
-  __asm__("" : "+r"(home));
   uintptr_t idm = (off >> c) & FAR_TABLE_ID_MASK;
   uint64_t *slot = &far_table[(c << FAR_TABLE_ID_BITS) + idm];
   uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  /* Inside one object, id in range, in a scope that holds no bounce buffer (whose bytes a plain
-   * access must see). */
-  uintptr_t other = (((off + size - 1) >> c) ^ idm) | (far_self.fast == 0);
-  /* One branch: present, hot (and dirty), not evacuating, at home, and the above. Setting the CLOCK
-   * bit again after the evacuator cleared it is the slow path's job. */
-  if (__builtin_expect(!(((e & (need | hot | FAR_E_EVAC | FAR_E_ADDR_MASK)) ^ (need | hot | homes)) | other), 1)) {
-    far_count_fast_(need);
-    return (void *)home;
+  /* One branch: present, hot (and dirty), not evacuating, inside one object, id in range, in a
+   * scope that holds no bounce buffer (whose bytes a plain access must see). Setting the CLOCK bit
+   * again after the evacuator cleared it is the slow path's job. */
+  if (__builtin_expect(((e & (need | hot | FAR_E_EVAC)) ^ (need | hot)) |
+                           (((off + size - 1) >> c) ^ idm) | (far_self.fast == 0), 0)) {
+    if (!hot)
+      return (need & FAR_E_DIRTY) ? far_write_nt_slow((void *)addr, size, site)
+                                  : far_read_nt_slow(addr, size, site);
+    return (need & FAR_E_DIRTY) ? far_write_slow((void *)addr, size, site) : far_read_slow(addr, size, site);
   }
-  /* Not at home (fetched into a region, moved by the evacuator): the entry's address, by a second
-   * branch (the empty volatile asm keeps LLVM from merging the two into a cmov on the entry). */
-  if (__builtin_expect(!(((e & (need | hot | FAR_E_EVAC)) ^ (need | hot)) | other), 1)) {
-    __asm__ volatile("");
-    far_count_fast_(need);
-    return (void *)((e + off) & FAR_E_ADDR_MASK);
-  }
-  return far_access_slow_(addr, size, site, need, hot);
+#ifdef FAR_COUNT_FAST_BARRIERS /* off by default: a counter in the fast path roughly doubles its cost */
+  if (need & FAR_E_DIRTY) FAR_STAT_INC(barrier_fast_write);
+  else FAR_STAT_INC(barrier_fast_read);
+#endif
+  return (void *)((e + off) & FAR_E_ADDR_MASK);
 }
 
 /* Local address for reading [addr, addr+size). Valid until the enclosing scope exits. Must be called
