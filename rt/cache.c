@@ -1,9 +1,9 @@
 /* The local cache: one virtual arena carved into fixed-size regions. Each thread fills its own
  * current region by bump allocation (one per kind: normal, and non-temporal for don't-cache
  * accesses), so the common miss takes no shared lock. A full region is sealed onto a FIFO per kind;
- * the evacuator takes victims from the non-temporal FIFO first, then the oldest regions of arrivals
- * (fetched, prefetched, allocated objects) beyond a probation share of the budget, then the oldest
- * normal regions, whose objects an evacuator kept because they were used again (S3-FIFO).
+ * the evacuator takes victims from the non-temporal FIFO first, then the oldest normal regions.
+ * A region an evacuator filled with the hot objects it kept is marked kept (evac.c's ghosts only
+ * look at the others, the arrivals: fetched, prefetched and allocated objects).
  * Object data grows up from the region's base and 8-byte headers (class, id) grow down from its end,
  * so objects stay 16-byte aligned and the evacuator can walk a region. A released region keeps its
  * pages ("warm") while resident memory, warm regions included, stays under the evacuator's blocking
@@ -37,12 +37,6 @@ static atomic_size_t used_regions;
 
 static __thread struct far_region *current[FAR_REGION_KINDS];
 
-/* Regions of arrivals beyond the probation share (PROBATION_PCT of the budget, at least
- * PROBATION_MIN regions) are evacuated before any region of kept objects (far_cache_pick_victims). */
-#define PROBATION_PCT 10
-#define PROBATION_MIN 4
-static size_t budget_regions;
-static atomic_size_t kept_regions; /* regions in use that evacuators filled */
 static __thread bool keeper;       /* this thread is an evacuator */
 
 size_t far_region_size(void) { return region_bytes; }
@@ -56,7 +50,6 @@ void far_cache_init(size_t budget) {
   region_bytes = 1u << 20;
   while (region_bytes > (256u << 10) && region_bytes > budget / 64) region_bytes >>= 1;
   nregions = 2 * budget / region_bytes + 8;
-  budget_regions = budget / region_bytes;
   far_arena_size = nregions * region_bytes;
   far_arena_base = mmap(NULL, far_arena_size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -112,7 +105,6 @@ static struct far_region *region_get(int kind) {
   r->nobj = 0;
   r->kind = kind;
   r->kept = keeper;
-  if (keeper) atomic_fetch_add(&kept_regions, 1);
   r->state = FAR_REGION_ACTIVE;
   r->next = NULL;
   atomic_store(&r->synced, 0);
@@ -183,29 +175,20 @@ void far_cache_seal_current(void) {
   }
 }
 
-/* Which sealed regions take() may choose: any, or only arrivals (regions filled by fetches,
- * prefetches and allocations, not by an evacuator's kept copies). */
-enum pick { ANY, ARRIVALS };
-
-static bool matches(const struct far_region *r, enum pick which) { return which == ANY || !r->kept; }
-
-/* Takes up to max regions of one kind, oldest first, of those `which` allows, skipping those with
- * prefetches still landing and, with spare_young, leaving the younger half of them (at least one)
- * alone. */
-static size_t take(int kind, enum pick which, struct far_region **out, size_t max, bool spare_young) {
+/* Takes up to max regions of one kind, oldest first, skipping those with prefetches still landing
+ * and, with spare_young, leaving the younger half of them (at least one) alone. */
+static size_t take(int kind, struct far_region **out, size_t max, bool spare_young) {
   size_t len = 0, n = 0;
-  for (struct far_region *r = sealed[kind].head; r; r = r->next) len += matches(r, which);
+  for (struct far_region *r = sealed[kind].head; r; r = r->next) len++;
   size_t spare = !spare_young ? 0 : len / 2 ? len / 2 : 1;
   struct far_region **link = &sealed[kind].head, *prev = NULL;
-  for (size_t pos = 0; *link && n < max && pos + spare < len;) {
+  for (size_t pos = 0; *link && n < max && pos + spare < len; pos++) {
     struct far_region *r = *link;
-    if (!matches(r, which) || atomic_load(&r->inflight) != 0) {
-      pos += matches(r, which);
+    if (atomic_load(&r->inflight) != 0) {
       prev = r;
       link = &r->next;
       continue;
     }
-    pos++;
     *link = r->next;
     if (sealed[kind].tail == r) sealed[kind].tail = prev;
     r->state = FAR_REGION_VICTIM;
@@ -218,29 +201,16 @@ static size_t take(int kind, enum pick which, struct far_region **out, size_t ma
 
 void far_cache_mark_keeper(void) { keeper = true; }
 
-static size_t arrivals_over_probation(void) {
-  size_t probation = budget_regions * PROBATION_PCT / 100;
-  if (probation < PROBATION_MIN) probation = PROBATION_MIN;
-  size_t used = atomic_load(&used_regions), kept = atomic_load(&kept_regions);
-  size_t arrivals = used > kept ? used - kept : 0;
-  return arrivals > probation ? arrivals - probation : 0;
-}
-
-/* Non-temporal regions first; then the oldest arrivals while they hold more than the probation
- * share (S3-FIFO's small queue: an object fetched or prefetched and not used again since it arrived
- * leaves after a short stay, while one used again (hot) is copied among the kept objects); then the
- * oldest normal regions. The younger half of those is spared while older regions remain: it holds
- * the hot objects the last rounds just copied (their CLOCK bits cleared), and taking it at once
- * would evict them before the program could touch them again. Before the probation (until
- * 2026-11-27), arrivals and kept objects shared one FIFO, and every object used once stayed local
- * for a whole pass of it: at 25% webfront's fetched groups and pages held the cache, and its hot
- * entries had to be used again within a few seconds to stay. */
+/* Non-temporal regions first, then the oldest normal ones. The younger half of the normal FIFO
+ * is spared while older regions remain: it holds the hot objects the last rounds just copied (their
+ * CLOCK bits cleared), and taking it at once would evict them before the program could touch them
+ * again. (A probation share for arrivals, S3-FIFO's small queue, was tried in session 5 and taken
+ * out: docs/runtime.md, "Evacuation order".) */
 size_t far_cache_pick_victims(struct far_region **out, size_t max) {
   pthread_mutex_lock(&lock);
-  size_t n = take(FAR_REGION_NT, ANY, out, max, false), extra = arrivals_over_probation();
-  n += take(FAR_REGION_NORMAL, ARRIVALS, out + n, extra < max - n ? extra : max - n, false);
-  n += take(FAR_REGION_NORMAL, ANY, out + n, max - n, true);
-  if (n == 0) n = take(FAR_REGION_NORMAL, ANY, out, max, false);
+  size_t n = take(FAR_REGION_NT, out, max, false);
+  n += take(FAR_REGION_NORMAL, out + n, max - n, true);
+  if (n == 0) n = take(FAR_REGION_NORMAL, out, max, false);
   pthread_mutex_unlock(&lock);
   return n;
 }
@@ -254,7 +224,6 @@ void far_cache_release(struct far_region *r) {
   nwarm += warm; /* counted from now on, so concurrent releases see it */
   pthread_mutex_unlock(&lock);
   if (!warm) madvise(r->base, region_bytes, MADV_DONTNEED);
-  if (r->kept) atomic_fetch_sub(&kept_regions, 1); /* before r is listed: region_get may reuse it */
   pthread_mutex_lock(&lock);
   r->stale = warm;
   r->state = FAR_REGION_FREE;

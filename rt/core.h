@@ -126,8 +126,7 @@ size_t far_cache_current_bytes(int kind);
 /* Bytes an allocation of class cls in the calling thread's region of the given kind adds to local
  * memory: the object's size when it fits in the current region, else a whole new region. */
 size_t far_cache_alloc_cost(unsigned cls, int kind);
-/* Evacuator side: up to max victims (non-temporal regions first, then the oldest arrivals while
- * they hold more than the probation share, then the oldest), marked VICTIM. */
+/* Evacuator side: up to max victims (non-temporal regions first, then the oldest), marked VICTIM. */
 size_t far_cache_pick_victims(struct far_region **out, size_t max);
 /* The calling thread is an evacuator: the regions it fills hold kept (hot) objects, not arrivals. */
 void far_cache_mark_keeper(void);

@@ -7,8 +7,7 @@
  * regions (small budgets) each threshold is also at least one region below the next, and blocking
  * starts two regions below the budget.
  *
- * One round: pick victim regions (non-temporal first, then the oldest arrivals beyond the probation
- * share, then the oldest; cache.c), mark every live object in
+ * One round: pick victim regions (non-temporal first, then the oldest; cache.c), mark every live object in
  * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
  * then on no thread holds an address into the victims except through the table, and a thread that
  * meets an EVAC entry moves the object itself. The evacuator then keeps hot objects (copies them and
@@ -87,13 +86,14 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
   rd->ios[rd->nios++] = (far_io){.cls = (uint8_t)cls, .id = id, .buf = p, .len = 1u << cls};
 }
 
-/* Ghosts (S3-FIFO's ghost queue): the ids of objects that recently left the probation share of
- * arrivals (cache.c) unused, in a direct-mapped table of one slot per GHOST_BYTES of budget (at
- * least 1024). An object that comes back and is about to leave probation unused once more is kept
- * instead: it is used again, only at a distance the probation share is too short to see (a column
- * scanned once per step of an analysis). Slots are hints: a lost or overwritten one costs a miss,
- * nothing else. Measured (benchmarks/RESULTS.md, webfront session 5): without ghosts the dataframe
- * analytics at 25% fetched 7x as many chunks as before the probation; with one slot per 4 KiB,
+/* Ghosts (S3-FIFO's ghost queue): the ids of objects that recently left local memory unused from a
+ * region of arrivals (cache.c), in a direct-mapped table of one slot per GHOST_BYTES of budget (at
+ * least 1024). An object that comes back and is about to leave unused once more is kept instead: it
+ * is used again, only at a distance one pass of the FIFO is too short to see (a column scanned once
+ * per step of an analysis). Slots are hints: a lost or overwritten one costs a miss,
+ * nothing else. Measured (benchmarks/RESULTS.md, webfront session 5, with the probation share of
+ * arrivals tried then): without ghosts the dataframe analytics at 25% fetched 7x as many chunks as
+ * before; with one slot per 4 KiB,
  * webfront's 8 KiB elements came back often enough to fill the kept objects with them. */
 #define GHOST_BYTES 16384
 static uint64_t *ghosts;
@@ -128,7 +128,7 @@ void far_evac_forget(unsigned cls, uint64_t id) {
 }
 
 /* How a victim's objects may be treated: those of a don't-cache region are never kept, arrivals
- * (probation) are kept when hot or returning ghosts, kept objects (main) when hot. */
+ * are kept when hot or returning ghosts, kept objects (main) when hot. */
 enum victim { DONT_CACHE, ARRIVAL, MAIN };
 
 /* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions

@@ -76,9 +76,8 @@ START_TEST(hot_keys_stay_local_under_uniform_background_traffic) {
   ck_assert_msg(hot_misses <= HOT * ROUNDS / 50, "%llu of %d hot-key gets missed",
                 (unsigned long long)hot_misses, HOT * ROUNDS);
 
-  /* The control: churn without touching the hot keys pushes them out. Its keys are got twice (hot
-   * themselves), since entries used once leave first, from the probation share (rt/cache.c), and
-   * the churn above would not. */
+  /* The control: churn without touching the hot keys pushes them out (its keys are got twice, so
+   * they are hot themselves). */
   for (int round = 0; round < ROUNDS; round++)
     background_round(h, &rng, 2);
   ck_assert_msg(touch_hot_keys(h) > 0, "hot keys left untouched through the churn stayed local: "
