@@ -22,8 +22,6 @@
 
 /* Elements smaller than this (or not filling their object) are gathered in the side buffer. */
 #define DIRECT_MIN (16u << 10)
-/* Longest element header (far_wire_writev_element): what is read after an element's data. */
-#define HEAD_MAX 24
 
 struct wstream {
   uint64_t rid;
@@ -36,10 +34,6 @@ struct wstream {
   uint32_t cap;         /* entries items and given have room for */
   far_wbuf side;
 };
-
-static uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Whether an element's data is received into a buffer of its own. */
 static int direct(const far_wire_item *it) { return it->len >= DIRECT_MIN && it->len == 1u << it->cls; }
@@ -62,7 +56,7 @@ int wstream_begin(conn *c) {
   const uint8_t *p = far_frame_reader_peek(&c->in, &avail);
   if (!c->ns || avail < 6)
     return 0;
-  uint32_t body = be32(p);
+  uint32_t body = far_wire_frame_length(p);
   /* fixarray of 3 and op WRITEV as a fixint: how the client encodes it (others: whole-frame path) */
   if (body < WSTREAM_MIN_FRAME || body > FAR_WIRE_MAX_FRAME || avail >= 4 + (size_t)body || p[4] != 0x93 ||
       p[5] != FAR_OP_WRITEV || !first_is_direct(p + 4, avail - 4))
@@ -226,8 +220,8 @@ ssize_t wstream_recv(conn *c, size_t *asked, const char **why) {
     return -1;
   }
   size_t after = ws->left - direct;
-  if (after && direct && room > HEAD_MAX)
-    room = HEAD_MAX;
+  if (after && direct && room > FAR_WIRE_WRITEV_PIECE_MAX)
+    room = FAR_WIRE_WRITEV_PIECE_MAX; /* the next element's header at most */
   if (after && room > after)
     room = after;
   iov[k++] = (struct iovec){tail, room};

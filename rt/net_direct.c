@@ -17,10 +17,6 @@
 #include <sys/uio.h>
 #include "net_internal.h"
 
-static uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static far_io *current(const net_direct *d) { return net_req_io(d->req, d->item); }
 
 /* Completes the request taken over with status and leaves direct mode. */
@@ -96,7 +92,7 @@ int net_direct_begin(net_conn *c) {
   size_t avail, used;
   const uint8_t *p = far_frame_reader_peek(&c->in, &avail);
   if (avail < 4) return 0;
-  uint32_t body = be32(p);
+  uint32_t body = far_wire_frame_length(p);
   c->dx.big = body >= NET_DIRECT_MIN;
   uint64_t rid;
   uint32_t n;

@@ -162,13 +162,9 @@ int far_wire_decode_request(const uint8_t *body, size_t len, far_wire_req *req, 
   return 0;
 }
 
-/* Longest start [WRITEV, rid, [n and longest element head [cls, obj, bin header: each a fixarray,
- * two uint64 and a 32-bit length. */
-#define WRITEV_PIECE_MAX (1 + 9 + 9 + 5)
-
 /* A piece that failed to decode from avail bytes: more may complete it, unless avail holds all that
  * is left of the frame or as much as the longest piece. */
-static int incomplete_or_bad(size_t avail, int whole) { return !whole && avail < WRITEV_PIECE_MAX ? 0 : -1; }
+static int incomplete_or_bad(size_t avail, int whole) { return !whole && avail < FAR_WIRE_WRITEV_PIECE_MAX ? 0 : -1; }
 
 int far_wire_writev_head(const uint8_t *body, size_t avail, int whole, uint64_t *rid, uint32_t *n,
                          size_t *used, const char **why) {

@@ -20,17 +20,13 @@ void far_frame_reader_free(far_frame_reader *r) {
   far_frame_reader_init(r);
 }
 
-static uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 size_t far_frame_reader_pending(const far_frame_reader *r) { return r->end - r->start; }
 
 /* Bytes the frame at start occupies with its prefix, as far as is known yet. */
 static size_t current_frame_size(const far_frame_reader *r) {
   if (far_frame_reader_pending(r) < 4)
     return 4;
-  size_t body = be32(r->buf + r->start);
+  size_t body = far_wire_frame_length(r->buf + r->start);
   return body > FAR_WIRE_MAX_FRAME ? READER_MAX : 4 + body;
 }
 
@@ -97,7 +93,7 @@ int far_frame_reader_next(far_frame_reader *r, const uint8_t **body, uint32_t *l
   size_t pending = far_frame_reader_pending(r);
   if (pending < 4)
     return 0;
-  uint32_t n = be32(r->buf + r->start);
+  uint32_t n = far_wire_frame_length(r->buf + r->start);
   if (n == 0) {
     *why = "frame length 0";
     return -1;

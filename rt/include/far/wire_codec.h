@@ -131,6 +131,10 @@ size_t far_frame_reader_pending(const far_frame_reader *r);
  * reply): the bytes received and not yet returned, and consuming n of them (n <= *avail). */
 const uint8_t *far_frame_reader_peek(const far_frame_reader *r, size_t *avail);
 void far_frame_reader_skip(far_frame_reader *r, size_t n);
+/* The body length a frame's 4-byte big-endian prefix at p announces. */
+static inline uint32_t far_wire_frame_length(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 /* ---------------------------------------------------------------- decoding */
 
@@ -217,6 +221,8 @@ size_t far_wire_data_head_size(uint32_t len);
  * it->cls, it->obj and it->len (it->data is not set). */
 int far_wire_writev_head(const uint8_t *body, size_t avail, int whole, uint64_t *rid, uint32_t *n,
                          size_t *used, const char **why);
+/* The longest of those pieces in bytes: a fixarray, two uint64 and a 32-bit length. */
+#define FAR_WIRE_WRITEV_PIECE_MAX (1 + 9 + 9 + 5)
 int far_wire_writev_element(const uint8_t *p, size_t avail, int whole, far_wire_item *it, size_t *used,
                             const char **why);
 
