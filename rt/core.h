@@ -49,21 +49,6 @@ far_net *far_server(void);
 /* Network failure on a path that cannot return an error: message naming the operation, exit. */
 void far_net_fail(const char *what, int status) __attribute__((noreturn));
 
-/* ---- Pages waiting for release (page_list.c) ---- */
-struct far_page_list {
-  pthread_mutex_t lock;
-  size_t *pages, n, cap;
-  atomic_size_t queued; /* n, readable without the lock */
-};
-#define FAR_PAGE_LIST_INIT {.lock = PTHREAD_MUTEX_INITIALIZER}
-/* Appends a page; out of memory is fatal, naming `what`. */
-void far_page_list_push(struct far_page_list *l, size_t page, const char *what);
-/* Takes the whole list: *n pages, malloc'd (free it). */
-size_t *far_page_list_take(struct far_page_list *l, size_t *n);
-static inline size_t far_page_list_length(struct far_page_list *l) {
-  return atomic_load_explicit(&l->queued, memory_order_relaxed);
-}
-
 /* ---- Object table (table.c) ---- */
 static inline uint64_t *far_entry(unsigned cls, uint64_t id) {
   return &far_table[((uint64_t)cls << FAR_TABLE_ID_BITS) + id];

@@ -2,7 +2,7 @@
 # prefetcher, far-aware libc helpers). libfarrt.a and libfarrt.so each carry the whole runtime (core,
 # support layer, network client and codec), so `-lfarrt` plus its system libraries is all a program
 # needs (see farrt.pc).
-set(FARRT_CORE_SOURCES export.c table.c cache.c scope.c heap.c page_list.c group.c runs.c live.c miss.c straddle.c flush.c offload.c evac.c prefetch.c
+set(FARRT_CORE_SOURCES export.c table.c cache.c scope.c heap.c group.c runs.c live.c miss.c straddle.c flush.c offload.c evac.c prefetch.c
                        libc.c init.c)
 list(TRANSFORM FARRT_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
 

@@ -29,7 +29,9 @@
 uint64_t *far_table;
 static uint16_t *pin_counts; /* per table page, under the page's entry lock */
 static atomic_size_t resident_pages;
-static struct far_page_list empty = FAR_PAGE_LIST_INIT; /* pages whose count dropped to 0 */
+static pthread_mutex_t empty_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t *empty_pages, nempty, cap_empty; /* pages whose count dropped to 0 */
+static atomic_size_t queued_empty;
 static struct {
   atomic_flag f;
   char pad[63];
@@ -64,7 +66,17 @@ static void unlock_page(size_t page) {
 void far_entry_lock(unsigned cls, uint64_t id) { lock_page(page_of(cls, id)); }
 void far_entry_unlock(unsigned cls, uint64_t id) { unlock_page(page_of(cls, id)); }
 
-static void queue_empty(size_t page) { far_page_list_push(&empty, page, "the object table's page list"); }
+static void queue_empty(size_t page) {
+  pthread_mutex_lock(&empty_lock);
+  if (nempty == cap_empty) {
+    cap_empty = cap_empty ? 2 * cap_empty : 256;
+    empty_pages = realloc(empty_pages, cap_empty * sizeof *empty_pages);
+    if (!empty_pages) far_fatal("out of memory for the object table's page list");
+  }
+  empty_pages[nempty++] = page;
+  atomic_store_explicit(&queued_empty, nempty, memory_order_relaxed);
+  pthread_mutex_unlock(&empty_lock);
+}
 
 void far_entry_set(unsigned cls, uint64_t id, uint64_t e) {
   uint64_t *slot = far_entry(cls, id);
@@ -87,11 +99,15 @@ void far_entry_set(unsigned cls, uint64_t id, uint64_t e) {
   queue_empty(page_of(cls, id));
 }
 
-size_t far_table_empty_pages(void) { return far_page_list_length(&empty); }
+size_t far_table_empty_pages(void) { return atomic_load_explicit(&queued_empty, memory_order_relaxed); }
 
 void far_table_release_empty(void) {
-  size_t n;
-  size_t *pages = far_page_list_take(&empty, &n);
+  pthread_mutex_lock(&empty_lock);
+  size_t *pages = empty_pages, n = nempty;
+  empty_pages = NULL;
+  nempty = cap_empty = 0;
+  atomic_store_explicit(&queued_empty, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&empty_lock);
   for (size_t i = 0; i < n; i++) {
     lock_page(pages[i]);
     uint16_t *count = &pin_counts[pages[i]];
