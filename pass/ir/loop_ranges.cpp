@@ -195,18 +195,23 @@ private:
     return !accesses.empty();
   }
 
-  // Whether the loop accesses memory outside ACCESSES through a pointer that may be far: a
-  // barrier that can miss (atomic and volatile accesses included).
+  // Whether INST may access memory through a pointer that may be far: a barrier that can miss.
+  // A load or store through its address (not a pointer it stores); any other instruction that
+  // touches memory (atomics, memory intrinsics) through any pointer operand.
+  static bool mayAccessFar(const Instruction &inst) {
+    if (const Value *address = getLoadStorePointerOperand(&inst)) return !isProvablyLocal(address);
+    return inst.mayReadOrWriteMemory() && llvm::any_of(inst.operand_values(), [](const Value *v) {
+             return v->getType()->isPointerTy() && !isProvablyLocal(v);
+           });
+  }
+
+  // Whether the loop accesses memory outside ACCESSES through a pointer that may be far.
   static bool hasOtherFarAccesses(const Loop &loop, ArrayRef<RangeAccess> accesses) {
     SmallPtrSet<const Instruction *, 8> covered;
     for (const RangeAccess &access : accesses) covered.insert(access.inst);
     for (BasicBlock *block : loop.blocks())
-      for (Instruction &inst : *block) {
-        const Value *pointer = getLoadStorePointerOperand(&inst);
-        if (auto *rmw = dyn_cast<AtomicRMWInst>(&inst)) pointer = rmw->getPointerOperand();
-        if (auto *cas = dyn_cast<AtomicCmpXchgInst>(&inst)) pointer = cas->getPointerOperand();
-        if (pointer && !covered.count(&inst) && !isProvablyLocal(pointer)) return true;
-      }
+      for (Instruction &inst : *block)
+        if (!covered.count(&inst) && mayAccessFar(inst)) return true;
     return false;
   }
 

@@ -51,3 +51,9 @@ long sum_pointed(struct node *const *nodes, int n) {
   // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each {{.*}} (at most 32 iterations)
   return s;
 }
+
+// The same for a memory intrinsic reading through such a pointer.
+void copy_names(struct node *const *nodes, char (*out)[16], int n) {
+  for (int i = 0; i < n; i++) __builtin_memcpy(out[i], nodes[i]->name, 16);
+  // CHECK: loop_ranges.c:[[@LINE-1]]:{{[0-9]+}}: remark: counted loop versioned: 1 access(es) take one barrier each {{.*}} (at most 32 iterations)
+}
