@@ -7,8 +7,8 @@
  * regions (small budgets) each threshold is also at least one region below the next, and blocking
  * starts two regions below the budget.
  *
- * One round: pick victim regions (non-temporal first, then the oldest; cache.c), mark every live object in
- * them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
+ * One round: pick victim regions (non-temporal first, then the oldest; cache.c), mark every live
+ * object in them EVAC, advance the epoch and wait for the threads still in older scopes (far_epoch_sync). From
  * then on no thread holds an address into the victims except through the table, and a thread that
  * meets an EVAC entry moves the object itself. The evacuator then keeps hot objects (copies them and
  * clears the CLOCK bit), queues dirty cold objects and drops clean cold ones; the round's queued
@@ -90,11 +90,10 @@ static void queue_write(struct round *rd, unsigned cls, uint64_t id, char *p) {
  * region of arrivals (cache.c), in a direct-mapped table of one slot per GHOST_BYTES of budget (at
  * least 1024). An object that comes back and is about to leave unused once more is kept instead: it
  * is used again, only at a distance one pass of the FIFO is too short to see (a column scanned once
- * per step of an analysis). Slots are hints: a lost or overwritten one costs a miss,
- * nothing else. Measured (benchmarks/RESULTS.md, webfront session 5, with the probation share of
- * arrivals tried then): without ghosts the dataframe analytics at 25% fetched 7x as many chunks as
- * before; with one slot per 4 KiB,
- * webfront's 8 KiB elements came back often enough to fill the kept objects with them. */
+ * per step of an analysis). Slots are hints: a lost or overwritten one costs a miss, nothing else.
+ * Measured (benchmarks/RESULTS.md, webfront session 5, with the probation share of arrivals tried
+ * then): without ghosts the dataframe analytics at 25% fetched 7x as many chunks as before; with
+ * one slot per 4 KiB, webfront's 8 KiB elements came back often enough to fill the kept objects. */
 #define GHOST_BYTES 16384
 static uint64_t *ghosts;
 static size_t ghost_bits;
@@ -132,9 +131,10 @@ void far_evac_forget(unsigned cls, uint64_t id) {
 enum victim { DONT_CACHE, ARRIVAL, MAIN };
 
 /* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions
- * (and returning ghosts of arrival regions) are kept while their copies fit in the budget, counting the whole region a copy may have to take
- * (counting only the object let each new copy region carry usage up to a region past the budget:
- * phonebook at 5000 KiB peaked at 5.27-5.33 MB); don't-cache regions keep nothing. */
+ * (and returning ghosts of arrival regions) are kept while their copies fit in the budget, counting
+ * the whole region a copy may have to take (counting only the object let each new copy region carry
+ * usage up to a region past the budget: phonebook at 5000 KiB peaked at 5.27-5.33 MB); don't-cache
+ * regions keep nothing. */
 static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, enum victim kind) {
   uint64_t *slot = far_entry(cls, id);
   far_entry_lock(cls, id);
