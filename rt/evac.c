@@ -46,6 +46,7 @@ struct round {
   struct far_region *victims[MAX_VICTIMS];
   far_io *ios;   /* dirty cold objects to write back */
   size_t nios, cap;
+  size_t deferred; /* hot objects left in place until the pass's other victims are released */
   uint64_t evacuated;
 };
 
@@ -127,14 +128,49 @@ void far_evac_forget(unsigned cls, uint64_t id) {
 }
 
 /* How a victim's objects may be treated: those of a don't-cache region are never kept, arrivals
- * are kept when hot or returning ghosts, kept objects (main) when hot. */
-enum victim { DONT_CACHE, ARRIVAL, MAIN };
+ * are kept when hot or returning ghosts, kept objects (main) when hot. RETRY is a victim's second
+ * look at the objects a pass deferred: they were judged worth keeping already. */
+enum victim { DONT_CACHE, ARRIVAL, MAIN, RETRY };
 
-/* Decides one object's fate; returns false when a mutator rescued it. Hot objects of normal regions
- * (and returning ghosts of arrival regions) are kept while their copies fit in the budget, counting
- * the whole region a copy may have to take (counting only the object let each new copy region carry
- * usage up to a region past the budget: phonebook at 5000 KiB peaked at 5.27-5.33 MB); don't-cache
- * regions keep nothing. */
+static bool worth_keeping(uint64_t e, enum victim kind, unsigned cls, uint64_t id) {
+  switch (kind) {
+  case DONT_CACHE: return false;
+  case ARRIVAL: return (e & FAR_E_HOT) || ghost_returns(cls, id);
+  case MAIN: return e & FAR_E_HOT;
+  case RETRY: return true;
+  }
+  return false;
+}
+
+/* A copy is made only while it fits in the budget, counting the whole region it may have to take
+ * (counting only the object let each new copy region carry usage up to a region past the budget:
+ * phonebook at 5000 KiB peaked at 5.27-5.33 MB). */
+static bool copy_fits(unsigned cls) {
+  return far_local_bytes() + far_cache_alloc_cost(cls, FAR_REGION_NORMAL) <= far_rt.budget;
+}
+
+static void copy_out(unsigned cls, uint64_t id, const char *p, uint64_t e) {
+  struct far_region *dst;
+  char *q = far_cache_alloc_raw(cls, id, FAR_REGION_NORMAL, &dst);
+  memcpy(q, p, (size_t)1 << cls);
+  far_entry_set(cls, id, far_entry_make(q, cls, id) | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
+}
+
+static void evict(struct round *rd, unsigned cls, uint64_t id, char *p, uint64_t e) {
+  if (e & FAR_E_DIRTY) {
+    queue_write(rd, cls, id, p);
+  } else {
+    far_entry_set(cls, id, e & FAR_E_NOREMOTE);
+    rd->evacuated++;
+  }
+}
+
+/* Decides one object's fate; returns false when a mutator rescued it. Objects worth keeping are
+ * copied while the copy fits; one that does not fit on the first look is deferred (left in place,
+ * still EVAC) and looked at again once the pass has released its emptied victims, and dropped only
+ * if it does not fit then either. Dropping at once lost hot objects whenever a round began near the
+ * budget with a victim holding them first in line: rt_clock's hot set missed under sanitizers on a
+ * loaded machine, each miss a hot object dropped while the same round freed whole regions. */
 static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, enum victim kind) {
   uint64_t *slot = far_entry(cls, id);
   far_entry_lock(cls, id);
@@ -144,18 +180,15 @@ static bool settle(struct round *rd, unsigned cls, uint64_t id, char *p, enum vi
     /* freed or moved by a mutator: nothing left here */
   } else if (!(e & FAR_E_EVAC)) {
     ok = false;
-  } else if (kind != DONT_CACHE &&
-             ((e & FAR_E_HOT) || (kind == ARRIVAL && ghost_returns(cls, id))) &&
-             far_local_bytes() + far_cache_alloc_cost(cls, FAR_REGION_NORMAL) <= far_rt.budget) {
-    struct far_region *dst;
-    char *q = far_cache_alloc_raw(cls, id, FAR_REGION_NORMAL, &dst);
-    memcpy(q, p, (size_t)1 << cls);
-    far_entry_set(cls, id, far_entry_make(q, cls, id) | FAR_E_PRESENT | (e & (FAR_E_DIRTY | FAR_E_NOREMOTE)));
-  } else if (e & FAR_E_DIRTY) {
-    queue_write(rd, cls, id, p);
+  } else if (!worth_keeping(e, kind, cls, id)) {
+    evict(rd, cls, id, p, e);
+  } else if (copy_fits(cls)) {
+    copy_out(cls, id, p, e);
+  } else if (kind != RETRY) {
+    rd->deferred++;
   } else {
-    far_entry_set(cls, id, e & FAR_E_NOREMOTE);
-    rd->evacuated++;
+    FAR_STAT_INC(hot_dropped);
+    evict(rd, cls, id, p, e);
   }
   far_entry_unlock(cls, id);
   return ok;
@@ -171,6 +204,7 @@ static size_t batch_length(const struct round *rd, size_t from) {
 }
 
 static void write_back(struct round *rd) {
+  if (!rd->nios) return;
   size_t nbatches = 0;
   for (size_t done = 0; done < rd->nios; nbatches++) done += batch_length(rd, done);
   far_ticket *tickets = calloc(nbatches ? nbatches : 1, sizeof *tickets); /* the client holds them */
@@ -246,9 +280,10 @@ static void seal_copies(bool force) {
   }
 }
 
-/* Settles every object of victim r; returns true when a mutator took one back (rescued it). */
-static bool settle_region(struct round *rd, struct far_region *r) {
-  enum victim kind = r->kind != FAR_REGION_NORMAL ? DONT_CACHE : r->kept ? MAIN : ARRIVAL;
+/* Settles every object of victim r (on a retry, the objects its first look deferred are the only
+ * ones still there); returns true when a mutator took one back (rescued it). */
+static bool settle_region(struct round *rd, struct far_region *r, bool retry) {
+  enum victim kind = retry ? RETRY : r->kind != FAR_REGION_NORMAL ? DONT_CACHE : r->kept ? MAIN : ARRIVAL;
   bool rescued = false;
   size_t off = 0;
   for (uint32_t i = 0; i < r->nobj; i++) {
@@ -260,9 +295,32 @@ static bool settle_region(struct round *rd, struct far_region *r) {
   return rescued;
 }
 
+/* Where a pass's settled victims go: those holding rescued objects to the front of the pass's
+ * victim array (for the next pass), those holding deferred objects to waiting, those with objects
+ * queued for write-back to held; the others are released at once. */
+struct sorted {
+  struct far_region **rescued, *held[MAX_VICTIMS], *waiting[MAX_VICTIMS];
+  size_t nrescued, nheld, nwaiting;
+};
+
+static void settle_victim(struct round *rd, struct far_region *r, bool retry, struct sorted *s) {
+  size_t queued = rd->nios, deferred = rd->deferred;
+  if (settle_region(rd, r, retry)) s->rescued[s->nrescued++] = r;
+  else if (rd->deferred != deferred) s->waiting[s->nwaiting++] = r;
+  else if (rd->nios != queued) s->held[s->nheld++] = r;
+  else let_go(r, false);
+}
+
+static void release_held(struct round *rd, struct sorted *s) {
+  write_back(rd);
+  for (size_t i = 0; i < s->nheld; i++) let_go(s->held[i], false);
+  s->nheld = 0;
+}
+
 /* One pass over victims v[0..n): mark, wait for older scopes, settle. A victim emptied without dirty
  * cold objects is released at once, which gives the next victims' hot copies room; the others after
- * the pass's single batched write-back. Victims holding rescued objects move to the front of v;
+ * the pass's single batched write-back. Then the victims whose hot objects did not fit get a second
+ * look, with the room the others left. Victims holding rescued objects move to the front of v;
  * returns how many. */
 static size_t settle_pass(struct round *rd, struct far_region **v, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -271,18 +329,12 @@ static size_t settle_pass(struct round *rd, struct far_region **v, size_t n) {
   }
   far_epoch_sync();
   for (size_t i = 0; i < n; i++) atomic_store(&v[i]->synced, 1);
-  struct far_region *held[MAX_VICTIMS];
-  size_t nheld = 0, nrescued = 0;
-  for (size_t i = 0; i < n; i++) {
-    struct far_region *r = v[i];
-    size_t queued = rd->nios;
-    if (settle_region(rd, r)) v[nrescued++] = r;
-    else if (rd->nios != queued) held[nheld++] = r;
-    else let_go(r, false);
-  }
-  write_back(rd);
-  for (size_t i = 0; i < nheld; i++) let_go(held[i], false);
-  return nrescued;
+  struct sorted s = {.rescued = v};
+  for (size_t i = 0; i < n; i++) settle_victim(rd, v[i], false, &s);
+  release_held(rd, &s);
+  for (size_t i = 0; i < s.nwaiting; i++) settle_victim(rd, s.waiting[i], true, &s);
+  release_held(rd, &s);
+  return s.nrescued;
 }
 
 /* A round settles its victims in up to RESCUE_PASSES passes. A mutator that uses an object of a
@@ -312,7 +364,13 @@ static void update_pressure(void) {
   size_t used = far_local_bytes();
   bool on = __atomic_load_n(&far_epoch, __ATOMIC_RELAXED) & 1;
   if (!on && used > block_bytes) far_epoch_set_pressure(true);
-  if (on && used < unblock_bytes) far_epoch_set_pressure(false);
+  if (on && used < unblock_bytes) {
+    far_epoch_set_pressure(false);
+    /* A thread that crossed the blocking threshold after the read above set the flag before this
+     * clear, and would go on taking regions unblocked: look again. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (far_local_bytes() > block_bytes) far_epoch_set_pressure(true);
+  }
 }
 
 /* Emptied table pages go back to the kernel in batches, or as soon as memory is needed. */

@@ -44,7 +44,9 @@ START_TEST(hot_set_survives_a_streaming_scan) {
       uint64_t before = misses();
       touch_hot();
       hot_misses += misses() - before;
-      if (misses() != before) fprintf(stderr, "hot misses at %d: %llu\n", i, (unsigned long long)(misses() - before));
+      if (misses() != before)
+        fprintf(stderr, "hot misses at %d: %llu (hot objects dropped so far: %llu)\n", i,
+                (unsigned long long)(misses() - before), (unsigned long long)far_stats().c.hot_dropped);
     }
   }
   ck_assert_uint_eq(hot_misses, 0);

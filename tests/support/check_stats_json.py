@@ -7,7 +7,7 @@ text = sys.stdin.read()
 assert text.count("\n") == 1 and text.endswith("}\n"), "not one line: %r" % text
 d = json.loads(text)
 counters = ["barrier_fast_read", "barrier_fast_write", "barrier_slow", "miss", "bytes_fetched",
-            "bytes_written_back", "evacuations", "objects_evacuated", "prefetch_issued", "prefetch_requests",
+            "bytes_written_back", "evacuations", "objects_evacuated", "hot_dropped", "prefetch_issued", "prefetch_requests",
             "prefetch_used", "local_bytes_peak_data", "local_bytes_peak_meta", "local_bytes_peak",
             "mutator_blocks",
             "evac_wait_ns_max"]

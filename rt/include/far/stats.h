@@ -24,6 +24,7 @@ extern "C" {
   X(bytes_written_back, SUM, "bytes written back to the memory server")              \
   X(evacuations, SUM, "evacuation rounds")                                           \
   X(objects_evacuated, SUM, "objects moved out of local memory")                     \
+  X(hot_dropped, SUM, "hot objects evacuated because their copy did not fit")       \
   X(prefetch_issued, SUM, "objects prefetched")                                      \
   X(prefetch_requests, SUM, "requests the prefetched objects were sent in")          \
   X(prefetch_used, SUM, "prefetched objects later accessed")                         \
