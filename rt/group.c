@@ -170,6 +170,22 @@ bool far_group_free(uintptr_t a, unsigned cls) {
   return w & bit;
 }
 
+/* far_free of n objects. The slot bits of groups made over a large table are scattered over a
+ * bitmap of megabytes, so each free of a small object starts with a cache (and TLB) miss on its
+ * group's word: the words of all n are asked for first, so those misses overlap instead of each
+ * waiting behind the previous free's lock (a hashtable batch frees the old copies of the entries it
+ * regrouped: 5% of webfront's request thread at 25% went to these misses, one after another). */
+void far_free_many(void *const *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uintptr_t a = (uintptr_t)p[i];
+    unsigned cls;
+    if (!far_is_far(p[i]) || !far_group_holds(a, &cls)) continue;
+    uint64_t group = far_addr_id(a) - FAR_GROUP_ID_BASE;
+    if (group < MAX_GROUPS) __builtin_prefetch(&small[cls - SMALL_MIN].used[group], 1);
+  }
+  for (size_t i = 0; i < n; i++) far_free(p[i]);
+}
+
 /* The slot bits and the stacks (an upper bound: whole pages of the bits). */
 size_t far_group_meta_bytes(void) {
   size_t total = 0;

@@ -72,7 +72,39 @@ START_TEST(freed_dirty_objects_are_not_written_back) {
 }
 END_TEST
 
+/* far_free_many frees every object it is given, small (grouped) or not, and leaves the others:
+ * their slots are reused, the survivors keep their bytes, and freeing one again is caught. */
+START_TEST(free_many_frees_exactly_the_objects_given) {
+  rt_budget("8M");
+  enum { N = 256 };
+  char *obj[N];
+  void *gone[N / 2 + 2];
+  size_t ngone = 0;
+  for (int i = 0; i < N; i++) rt_fill(obj[i] = far_malloc(i % 16 ? 24 : OBJ), i % 16 ? 24 : OBJ, i, 0);
+  for (int i = 0; i < N; i += 2) gone[ngone++] = obj[i];
+  gone[ngone++] = NULL;                /* as far_free: NULL is free()d */
+  gone[ngone++] = malloc(16);          /* and a local pointer too */
+  far_free_many(gone, ngone);
+  for (int i = 1; i < N; i += 2) rt_verify(obj[i], i % 16 ? 24 : OBJ, i, 0);
+  int reused = 0;
+  char *again = far_malloc(24);
+  for (int i = 0; i < N; i += 2) reused |= again == obj[i];
+  ck_assert(reused); /* a freed slot of the small objects' groups comes back */
+  far_free(again);
+}
+END_TEST
+
+START_TEST(free_many_catches_a_double_free) {
+  rt_budget("8M");
+  void *p = far_malloc(24);
+  void *both[2] = {p, p};
+  far_free_many(both, 2); /* the second stops the program (exit status 1) */
+}
+END_TEST
+
 static void add(Suite *s) {
+  rt_add(s, free_many_frees_exactly_the_objects_given);
+  rt_add_exit(s, free_many_catches_a_double_free, 1);
   rt_add(s, never_written_back_object_is_reused_at_once);
   rt_add(s, free_releases_server_memory_and_ids);
   rt_add(s, freed_dirty_objects_are_not_written_back);

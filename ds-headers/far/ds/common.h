@@ -32,6 +32,10 @@
 static inline void *far_malloc(size_t n) { return malloc(n); }
 static inline void *far_calloc(size_t n, size_t size) { return calloc(n, size); }
 static inline void far_free(void *p) { free(p); }
+static inline void far_free_many(void *const *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(p[i]);
+}
 static inline void *far_read(const void *p, size_t n, unsigned site) {
   (void)n, (void)site;
   return (void *)p;

@@ -258,17 +258,20 @@ static inline size_t fards_ht_slot_of(const struct fards_htseg *s, uint64_t h, c
  * so none sees the old one freed. The old entry is read through a don't-cache barrier, so the move
  * does not mark its old group hot (a second use would keep the group, 31 cold entries with it, among
  * the runtime's kept objects). Costs one small allocation per entry fetched; the old slot is
- * reused by later puts. Only entries of up to FARDS_HT_REGROUP_MAX bytes are moved (larger ones
- * are objects of their own); the local-only build has nothing to regroup. */
+ * reused by later puts. Returns the old entry, for the caller to free once it is done with the
+ * batch (far_free_many: no locked reader can reach it any more, and a batch's frees overlap their
+ * bookkeeping's cache misses), or NULL when nothing was moved. Only entries of up to
+ * FARDS_HT_REGROUP_MAX bytes are moved (larger ones are objects of their own); the local-only build
+ * has nothing to regroup. */
 #ifndef FARDS_HT_REGROUP_MAX
 #define FARDS_HT_REGROUP_MAX 128 /* the largest small object rt/group.c packs */
 #endif
-static inline void fards_ht_regroup(struct fards_ht *t, uint64_t h, void *old,
-                                    struct fards_htshape sh) {
+static inline void *fards_ht_regroup(struct fards_ht *t, uint64_t h, void *old,
+                                     struct fards_htshape sh) {
 #ifndef FARDS_LOCAL
   struct fards_htseg *s = fards_ht_seg(t, h);
   if (sh.obj_size > FARDS_HT_REGROUP_MAX)
-    return;
+    return NULL;
   far_scope_enter(FARDS_SITE_HASH);
   pthread_rwlock_wrlock(&s->lock);
   size_t i = fards_ht_slot_of(s, h, old);
@@ -277,12 +280,13 @@ static inline void fards_ht_regroup(struct fards_ht *t, uint64_t h, void *old,
     memcpy(far_write(obj, sh.obj_size, FARDS_SITE_HASH), far_read_nt(old, sh.obj_size, FARDS_SITE_HASH),
            sh.obj_size);
     s->slot[i].obj = obj;
-    far_free(old);
   }
   pthread_rwlock_unlock(&s->lock);
   far_scope_exit();
+  return obj ? old : NULL;
 #else
   (void)t, (void)h, (void)old, (void)sh;
+  return NULL;
 #endif
 }
 
@@ -402,7 +406,8 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
 static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_ht_pending *p,
                                          char *out, char *found, struct fards_htshape sh,
                                          int (*eq)(const void *, const void *)) {
-  size_t hits = 0;
+  size_t hits = 0, nmoved = 0;
+  void *moved[FARDS_HT_BATCH]; /* old copies of the entries regrouped, freed together at the end */
   fards_prefetch_flush_to(p->mark + 1); /* this batch's and the next one's fetches leave now */
   far_scope_enter(FARDS_SITE_HASH);
   for (uint64_t away = 0; away <= 1; away++)
@@ -412,13 +417,14 @@ static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_
       void *obj = fards_ht_lookup(t, p->h[i], p->keys + i * sh.key_size,
                                   out ? out + i * sh.val_size : NULL, sh, eq, FARDS_CACHE);
       int f = obj != NULL;
-      if (f && away)
-        fards_ht_regroup(t, p->h[i], obj, sh);
+      if (f && away && (moved[nmoved] = fards_ht_regroup(t, p->h[i], obj, sh)))
+        nmoved++;
       if (found)
         found[i] = (char)f;
       hits += (size_t)f;
     }
   far_scope_exit();
+  far_free_many(moved, nmoved);
   return hits;
 }
 

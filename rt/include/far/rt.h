@@ -82,6 +82,9 @@ void *far_malloc(size_t n);
 void *far_calloc(size_t n, size_t size);
 void *far_realloc(void *p, size_t n); /* p: NULL, far, or (passed to realloc) local */
 void far_free(void *p);              /* far -> far heap; anything else -> free() */
+/* far_free of p[0..n), in order: small objects' bookkeeping is fetched for all of them first, so a
+ * batch of frees scattered over a large heap costs about one cache miss, not n in a row. */
+void far_free_many(void *const *p, size_t n);
 char *far_strdup(const char *s);
 /* Bytes usable at p (the allocation's rounded size); 0 for a non-far p. */
 size_t far_usable_size(const void *p);
