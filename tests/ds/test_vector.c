@@ -1,7 +1,8 @@
 /* Far vectors and arrays against a real farmemd with a small local budget (FAR_LOCAL_MEM, set by
- * CMake): sequential and random access agree with a local reference; growth, pops, resizes, bulk
- * copies at odd offsets, iterators, for_each/transform, local pointers in an explicit scope, the
- * don't-cache variants, stride prefetching, and the out-of-range failure. */
+ * CMake): sequential and random access agree with a local reference; growth, pops, resizes (and
+ * lengths no memory could hold), bulk copies at odd offsets, iterators, for_each/transform, local
+ * pointers in an explicit scope, the don't-cache variants, stride prefetching, and the
+ * out-of-range failure. */
 #include "ds_harness.h"
 
 #include <far/ds/array.h>
@@ -18,6 +19,12 @@ struct rec {
   uint64_t d;
 };
 FAR_ARRAY_DECLARE(recarr, struct rec)
+/* 3000 bytes: one element per 4 KiB chunk, so a length converts to as many spine entries. */
+struct page3k {
+  char b[3000];
+};
+FAR_VECTOR_DECLARE(pagevec, struct page3k)
+FAR_ARRAY_DECLARE(pagearr, struct page3k)
 
 /* 32 MiB of elements: four times FAR_LOCAL_MEM, so most of the vector is remote at any time. */
 #define BIG_ELEMS (4u << 20)
@@ -139,6 +146,32 @@ START_TEST(vector_push_pop_resize_clear) {
   ck_assert_int_eq(u64vec_push(v, 77), 0);
   ck_assert_uint_eq(u64vec_get(v, 0), 77);
   u64vec_free(v);
+}
+END_TEST
+
+/* Lengths no memory could hold fail with -1 (NULL) and leave the structure as it was: the spine's
+ * byte size must not wrap into a small allocation, nor a length into a small one. */
+START_TEST(impossible_sizes_fail_cleanly) {
+  pagevec *v = pagevec_new();
+  struct page3k p = {{42}};
+  ck_assert_int_eq(pagevec_push(v, p), 0);
+  size_t wraps = SIZE_MAX / sizeof(void *) + 2; /* chunks: times 8 bytes is 8 */
+  ck_assert_int_eq(pagevec_resize(v, wraps), -1);
+  ck_assert_int_eq(pagevec_reserve(v, wraps), -1);
+  ck_assert_int_eq(pagevec_resize(v, SIZE_MAX), -1);
+  ck_assert_ptr_null(pagearr_new(wraps));
+  ck_assert_int_eq(pagevec_append(v, &p, SIZE_MAX), -1); /* the length would wrap to 0 */
+  ck_assert_uint_eq(pagevec_size(v), 1);
+  ck_assert_int_eq(pagevec_get(v, 0).b[0], 42);
+  ck_assert_int_eq(pagevec_push(v, p), 0);
+  ck_assert_uint_eq(pagevec_size(v), 2);
+  pagevec_free(v);
+  u64vec *u = filled_vector(10);
+  ck_assert_int_eq(u64vec_resize(u, SIZE_MAX), -1);
+  ck_assert_int_eq(u64vec_append(u, &(uint64_t){1}, SIZE_MAX - 9), -1);
+  ck_assert_uint_eq(u64vec_size(u), 10);
+  ck_assert_uint_eq(u64vec_get(u, 9), val(9));
+  u64vec_free(u);
 }
 END_TEST
 
@@ -324,6 +357,7 @@ static Suite *suite(void) {
   DS_ADD_TEST(s, vector_sequential_beyond_local_memory);
   DS_ADD_TEST(s, vector_random_access_matches_reference);
   DS_ADD_TEST(s, vector_push_pop_resize_clear);
+  DS_ADD_TEST(s, impossible_sizes_fail_cleanly);
   DS_ADD_TEST(s, array_bulk_copies_at_odd_offsets);
   DS_ADD_TEST(s, array_random_access_and_local_pointers);
   DS_ADD_TEST(s, iterator_over_a_range);

@@ -55,10 +55,13 @@ static inline void fards_seq_destroy(struct fards_seq *s) {
   fards_seq_init(s);
 }
 
-/* Makes room for n elements: appends zero-filled chunks. Returns 0, or -1 when memory ran out (the
- * sequence is unchanged apart from chunks already appended). */
+/* Makes room for n elements: appends zero-filled chunks. Returns 0, or -1 when memory ran out or n
+ * is more than a spine could ever index (the sequence is unchanged apart from chunks already
+ * appended). */
 static inline int fards_seq_grow(struct fards_seq *s, size_t n, struct fards_geom g) {
   size_t need = n / g.per + (n % g.per != 0);
+  if (need > SIZE_MAX / 2 / sizeof *s->chunk) /* the spine's byte size would wrap */
+    return -1;
   if (need > s->spine_cap) {
     size_t cap = s->spine_cap ? s->spine_cap * 2 : 8;
     if (cap < need)

@@ -19,7 +19,7 @@
 /* Appends n elements from buf. Returns 0, or -1 when memory ran out (the vector is unchanged). */
 static inline int fards_seq_append(struct fards_seq *s, const void *buf, size_t n,
                                    struct fards_geom g) {
-  if (fards_seq_grow(s, s->len + n, g) != 0)
+  if (n > SIZE_MAX - s->len || fards_seq_grow(s, s->len + n, g) != 0)
     return -1;
   s->len += n;
   fards_seq_copy(s, s->len - n, (void *)buf, n, g, FARDS_CACHE, 1);
