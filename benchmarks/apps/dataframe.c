@@ -36,7 +36,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "app.h"
 
@@ -515,11 +518,117 @@ static void load_write_back(const struct frame *f) {
   free(s);
 }
 
+/* ---- Per-step counters (DF_STEP_STATS=1) ---- */
+
+static double process_cpu(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+/* The memory system's counters so far, on the rest of a "step" line. */
+static void print_counters(void) {
+#ifdef FARDS_LOCAL
+  void (*paging)(FILE *) = (void (*)(FILE *))dlsym(RTLD_DEFAULT, "farpaging_print_stats");
+  if (paging)
+    paging(stderr);
+  else
+    fputc('\n', stderr);
+#else
+  struct far_stats_totals t = far_stats();
+  fprintf(stderr,
+          "far: miss=%llu bytes_fetched=%llu prefetch_issued=%llu prefetch_requests=%llu "
+          "bytes_written_back=%llu objects_evacuated=%llu mutator_blocks=%llu offload_calls=%llu\n",
+          (unsigned long long)t.c.miss, (unsigned long long)t.c.bytes_fetched,
+          (unsigned long long)t.c.prefetch_issued, (unsigned long long)t.c.prefetch_requests,
+          (unsigned long long)t.c.bytes_written_back, (unsigned long long)t.c.objects_evacuated,
+          (unsigned long long)t.c.mutator_blocks, (unsigned long long)t.c.offload_calls);
+#endif
+}
+
+/* The calling thread's time on a CPU and waiting for one (the run queue), in seconds: on a shared
+ * machine the second separates waiting for a core from waiting for data. */
+static void thread_sched(double *run, double *wait) {
+  unsigned long long r = 0, w = 0;
+  FILE *f = fopen("/proc/thread-self/schedstat", "r");
+  if (f) {
+    if (fscanf(f, "%llu %llu", &r, &w) != 2)
+      r = w = 0;
+    fclose(f);
+  }
+  *run = (double)r * 1e-9, *wait = (double)w * 1e-9;
+}
+
+/* CPU seconds of root's descendants that are still running. */
+static double descendants_cpu(pid_t root) {
+  enum { MAXP = 4096 };
+  static int pid[MAXP], ppid[MAXP];
+  static double cpu[MAXP];
+  int n = 0;
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  while (d && n < MAXP && (e = readdir(d)) != NULL) {
+    char path[300];
+    unsigned long ut, st;
+    if (e->d_name[0] < '1' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      continue;
+    /* pid (comm) state ppid ... utime(14) stime(15); comm has no ')' for the processes we want */
+    if (fscanf(f, "%d %*[^)]) %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &pid[n], &ppid[n],
+               &ut, &st) == 4)
+      cpu[n++] = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    fclose(f);
+  }
+  if (d)
+    closedir(d);
+  double total = 0;
+  int mine[64] = {root}, nmine = 1;
+  for (int k = 0; k < nmine; k++) /* breadth first over the process tree */
+    for (int i = 0; i < n; i++)
+      if (ppid[i] == mine[k] && nmine < 64)
+        mine[nmine++] = pid[i], total += cpu[i];
+  return total;
+}
+
+/* The embedded farmemd's CPU seconds: farmem's is a child of the warden the runtime started, the
+ * paging baseline's a descendant of the helper process its library started (farpaging_server_pid). */
+static double server_cpu(void) {
+#ifdef FARDS_LOCAL
+  pid_t (*helper)(void) = (pid_t(*)(void))dlsym(RTLD_DEFAULT, "farpaging_server_pid");
+  return helper && helper() > 0 ? descendants_cpu(helper()) : 0;
+#else
+  return descendants_cpu(getpid());
+#endif
+}
+
+static int step_stats;
+
+/* "step NAME main_cpu=<s> main_runqueue=<s> process_cpu=<s> server_cpu=<s> <counters>": the CPU
+ * figures since the previous step line (not counting the printing itself), the counters since the
+ * start. */
+static void print_step(const char *name) {
+  static double last_run, last_wait, last_proc, last_server;
+  if (!step_stats)
+    return;
+  double run, wait, proc = process_cpu(), server = server_cpu();
+  thread_sched(&run, &wait);
+  fprintf(stderr, "step %s main_cpu=%.3f main_runqueue=%.3f process_cpu=%.3f server_cpu=%.3f ", name,
+          run - last_run, wait - last_wait, proc - last_proc, server - last_server);
+  print_counters();
+  thread_sched(&last_run, &last_wait);
+  last_proc = process_cpu(), last_server = server;
+}
+
 int main(int argc, char **argv) {
   size_t rows = app_option(argc, argv, "--rows", "DF_ROWS", 28u << 20);
   ahead = app_option(argc, argv, "--ahead", "DF_AHEAD", ahead);
-  const char *off = getenv("DF_OFFLOAD");
+  const char *off = getenv("DF_OFFLOAD"), *ss = getenv("DF_STEP_STATS");
   offload = !(off && strcmp(off, "0") == 0);
+  step_stats = ss && strcmp(ss, "1") == 0;
   if (app_flag(argc, argv, "--working-set")) {
     printf("%zu\n", rows * (size_t)(ROW_BYTES + DERIVED_BYTES));
     return 0;
@@ -542,11 +651,13 @@ int main(int argc, char **argv) {
   }
 
   size_t trips_per_day[DAYS] = {0};
-  double t = app_now(), start = t, now;
+  print_step("start");
+  double t = app_now(), now, busy = 0; /* busy: the steps' time, without printing DF_STEP_STATS */
 #define STEP(name, call)                                                                         \
   call;                                                                                          \
-  now = app_now(), app_time(name, now - t), t = now;                                             \
-  app_time("analytics_bound", t - start) /* a lower bound if the run is stopped later */
+  now = app_now(), busy += now - t, app_time(name, now - t);                                     \
+  app_time("analytics_bound", busy); /* a lower bound if the run is stopped later */             \
+  print_step(name), t = app_now()
   STEP("unique_vendors", step_unique_vendors(&f, b));
   STEP("passengers_per_vendor", step_passengers_per_vendor(&f, b));
   STEP("duration_stats", step_duration_stats(&f));
@@ -556,7 +667,7 @@ int main(int argc, char **argv) {
   col_u16 *days;
   STEP("timestamps", days = step_timestamps(&f, b, day, trips_per_day));
   STEP("group_medians", step_group_medians(&f, days, b, day, trips_per_day));
-  app_time("analytics", t - start);
+  app_time("analytics", busy);
   app_checksum();
   col_f64_free(distance);
   col_u16_free(days);

@@ -214,24 +214,32 @@ __attribute__((visibility("default"))) void farpaging_counters(unsigned long out
 
 static pid_t owner; /* a fork()ed child exiting through exit() prints nothing */
 
-static void print_stats(void) {
-  if (getpid() != owner)
-    return;
+/* Writes the FARPAGING_STATS line (counters so far) to out. Exported for programs that want the
+ * counters between phases (dlsym(RTLD_DEFAULT, "farpaging_print_stats"); the dataframe's
+ * DF_STEP_STATS=1 prints them after each step). */
+__attribute__((visibility("default"))) void farpaging_print_stats(FILE *out) {
   pg_internal++;
   struct pg_stats *s = &pg.st;
   unsigned long faults = s->faults + s->wp_faults;
-  fprintf(stderr,
+  fprintf(out,
           "farpaging: faults=%lu wp_faults=%lu pages_fetched=%lu zero_fills=%lu readahead=%lu "
           "written_back=%lu evicted=%lu dropped_clean=%lu zero_dropped=%lu discarded=%lu reclaim_waits=%lu "
-          "bytes_in=%lu bytes_out=%lu handler_us_per_fault=%.2f us_per_fetch=%.2f budget_pages=%u peak_pages=%u\n",
+          "bytes_in=%lu bytes_out=%lu handler_us_per_fault=%.2f us_per_fetch=%.2f budget_pages=%u peak_pages=%u "
+          "fetches=%lu\n",
           (unsigned long)s->faults, (unsigned long)s->wp_faults, (unsigned long)s->fetched,
           (unsigned long)s->zero_fills, (unsigned long)s->readahead, (unsigned long)s->written_back,
           (unsigned long)s->evicted, (unsigned long)s->dropped_clean, (unsigned long)s->zero_dropped,
           (unsigned long)s->discarded,
           (unsigned long)s->reclaim_waits, (unsigned long)s->fetched << PG_SHIFT,
           (unsigned long)s->written_back << PG_SHIFT, faults ? (double)s->fault_ns / 1000.0 / (double)faults : 0.0,
-          s->fetches ? (double)s->fetch_ns / 1000.0 / (double)s->fetches : 0.0, pg.nframes, pg.peak_used);
+          s->fetches ? (double)s->fetch_ns / 1000.0 / (double)s->fetches : 0.0, pg.nframes, pg.peak_used,
+          (unsigned long)s->fetches);
   pg_internal--;
+}
+
+static void print_stats(void) {
+  if (getpid() == owner)
+    farpaging_print_stats(stderr);
 }
 
 __attribute__((constructor)) static void farpaging_init(void) {

@@ -8,7 +8,9 @@
  * path of the program. The helper (a grandchild, so the program's wait() never sees it; in its own
  * session, so a terminal's Ctrl-C does not reach it) starts farmemd, reports its address over a
  * pipe, and then waits for end-of-file on a second pipe whose write end only the program holds: when
- * the program has gone, in whatever way, the helper exit()s and its atexit handler stops farmemd. */
+ * the program has gone, in whatever way, the helper exit()s and its atexit handler stops farmemd.
+ * The helper also reports its pid, which farpaging_server_pid() gives programs that want to account
+ * for the server's CPU (farmemd is among the helper's descendants). */
 #define _GNU_SOURCE
 #include "paging.h"
 #include "support.h"
@@ -20,6 +22,11 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static pid_t server_helper;
+
+/* The helper's pid (0 with FAR_SERVER set: no embedded server). */
+__attribute__((visibility("default"))) pid_t farpaging_server_pid(void) { return server_helper; }
 
 /* Runs in the helper; never returns. */
 static void __attribute__((noreturn)) helper(int ctl, int rep) {
@@ -35,7 +42,7 @@ static void __attribute__((noreturn)) helper(int ctl, int rep) {
   unsetenv("LD_PRELOAD");  /* farmemd must not load this library */
   char servers[256];
   far_embedded_start(servers, sizeof servers); /* on failure: a message and exit(2) */
-  dprintf(4, "%s\n", servers);
+  dprintf(4, "%s\n%d\n", servers, (int)getpid());
   close(4);
   char b;
   ssize_t n;
@@ -73,7 +80,11 @@ void pg_server_start(char *servers, size_t len) {
   }
   close(rep[0]);
   servers[used] = '\0';
-  servers[strcspn(servers, "\n")] = '\0';
+  char *pid = strchr(servers, '\n');
+  if (pid) {
+    *pid++ = '\0';
+    server_helper = (pid_t)atoi(pid);
+  }
   if (!servers[0]) {
     fprintf(stderr, "farpaging: cannot start the embedded memory server (see the message above)\n");
     exit(2);
