@@ -1,12 +1,13 @@
 /* Far vectors and arrays against a real farmemd with a small local budget (FAR_LOCAL_MEM, set by
  * CMake): sequential and random access agree with a local reference; growth, pops, resizes (and
  * lengths no memory could hold), bulk copies at odd offsets, iterators, for_each/transform, local
- * pointers in an explicit scope, the don't-cache variants, stride prefetching, and the
- * out-of-range failure. */
+ * pointers in an explicit scope, the don't-cache variants, stride prefetching, readers and
+ * writers of distinct elements in several threads at once, and the out-of-range failure. */
 #include "ds_harness.h"
 
 #include <far/ds/array.h>
 #include <far/ds/vector.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 FAR_VECTOR_DECLARE(u64vec, uint64_t)
@@ -338,6 +339,72 @@ START_TEST(strided_gets_prefetch_ahead) {
 }
 END_TEST
 
+/* ---- Threads: readers of one vector, writers of distinct elements of one array. ---- */
+
+enum { THREADS = 4, ROUNDS = 8, SHARED_ELEMS = 2u << 20 }; /* 16 MiB each: twice the budget */
+
+FAR_ARRAY_DECLARE(u64arr, uint64_t)
+
+struct worker {
+  u64vec *v;
+  u64arr *arr;
+  unsigned id;
+  size_t checked; /* elements read and found right */
+};
+
+static int count_checked(const uint64_t *e, size_t i, void *ctx) {
+  if (*e != val(i))
+    return 1;
+  ++*(size_t *)ctx;
+  return 0;
+}
+
+/* Reads the shared vector every way there is (an iterator, cached or not, for_each, a copy, gets),
+ * and sets its share of the shared array: over the rounds, every element i with i % THREADS == id. */
+static void *read_and_set(void *arg) {
+  struct worker *w = arg;
+  uint64_t rng = 17 + w->id, block[512];
+  for (unsigned round = 0; round < ROUNDS; round++) {
+    size_t from = ds_rand(&rng) % (SHARED_ELEMS - 65536), i = from;
+    u64vec_iter it = u64vec_iter_range(w->v, from, from + 65536, round % 2 ? FARDS_NOCACHE : FARDS_CACHE);
+    for (uint64_t x; u64vec_next(&it, &x); i++)
+      w->checked += x == val(i);
+    u64vec_for_each(w->v, from, from + 32768, count_checked, &w->checked); /* stops at a wrong one */
+    u64vec_copy_out(w->v, from + 1, block, 512);
+    for (size_t k = 0; k < 512; k++)
+      w->checked += block[k] == val(from + 1 + k);
+    for (int k = 0; k < 2000; k++) {
+      size_t j = ds_rand(&rng) % SHARED_ELEMS;
+      w->checked += u64vec_get(w->v, j) == val(j);
+    }
+    for (size_t j = w->id + THREADS * round; j < SHARED_ELEMS; j += THREADS * ROUNDS)
+      u64arr_set(w->arr, j, ~val(j));
+  }
+  return NULL;
+}
+
+START_TEST(concurrent_readers_and_disjoint_writers) {
+  u64vec *v = filled_vector(SHARED_ELEMS);
+  u64arr *arr = u64arr_new(SHARED_ELEMS);
+  ck_assert_ptr_nonnull(arr);
+  struct worker w[THREADS];
+  pthread_t t[THREADS];
+  for (unsigned k = 0; k < THREADS; k++) {
+    w[k] = (struct worker){v, arr, k, 0};
+    ck_assert_int_eq(pthread_create(&t[k], NULL, read_and_set, &w[k]), 0);
+  }
+  for (unsigned k = 0; k < THREADS; k++) {
+    pthread_join(t[k], NULL);
+    ck_assert_uint_eq(w[k].checked, ROUNDS * (65536 + 32768 + 512 + 2000));
+  }
+  for (size_t j = 0; j < SHARED_ELEMS; j++)
+    if (u64arr_get(arr, j) != ~val(j))
+      ck_abort_msg("array element %zu lost its write", j);
+  u64arr_free(arr);
+  u64vec_free(v);
+}
+END_TEST
+
 static void get_past_end(void *v) { u64vec_get(v, u64vec_size(v)); }
 static void copy_past_end(void *v) {
   uint64_t buf[4];
@@ -363,6 +430,7 @@ static Suite *suite(void) {
   DS_ADD_TEST(s, iterator_over_a_range);
   DS_ADD_TEST(s, dont_cache_variants_read_and_write_the_same_data);
   DS_ADD_TEST(s, strided_gets_prefetch_ahead);
+  DS_ADD_TEST(s, concurrent_readers_and_disjoint_writers);
   DS_ADD_TEST(s, out_of_range_index_aborts_with_a_message);
   return s;
 }
