@@ -63,8 +63,20 @@ static int stop_at_marker(const uint64_t *e, size_t i, void *ctx) {
   return *e == val(123457) ? (int)(i % 1000) + 1 : 0;
 }
 
+/* Every chunk of v from `first` on was asked for by exactly one prefetch request, and none before
+ * it: the AIFM window on the first crossing (a bulk operation: from its first chunk), then a
+ * quarter of a window at a time. */
+static void expect_window_prefetches(const u64vec *v, size_t first) {
+  ck_assert_uint_eq(ds_prefetch_log_chunks(FARDS_SEQ_CHUNK), v->seq.nchunks - first);
+  for (size_t c = 0; c < v->seq.nchunks; c++)
+    if (ds_prefetch_log_covers(v->seq.chunk[c]) != (c >= first))
+      ck_abort_msg("chunk %zu of %zu requested %zu times", c, v->seq.nchunks,
+                   ds_prefetch_log_covers(v->seq.chunk[c]));
+}
+
 START_TEST(vector_sequential_beyond_local_memory) {
   u64vec *v = filled_vector(BIG_ELEMS);
+  ds_prefetch_log_reset();
   u64vec_iter it = u64vec_begin(v);
   size_t i = 0;
   for (uint64_t x; u64vec_next(&it, &x); i++)
@@ -72,10 +84,13 @@ START_TEST(vector_sequential_beyond_local_memory) {
       ck_abort_msg("iterator: element %zu is %llx", i, (unsigned long long)x);
   ck_assert_uint_eq(i, BIG_ELEMS);
   ck_assert_uint_eq(u64vec_iter_index(&it), BIG_ELEMS);
+  expect_window_prefetches(v, 2); /* the first crossing is into chunk 1 */
 
   size_t visited = 0;
+  ds_prefetch_log_reset();
   ck_assert_int_eq(u64vec_for_each(v, 0, BIG_ELEMS, check_val, &visited), 0);
   ck_assert_uint_eq(visited, BIG_ELEMS);
+  expect_window_prefetches(v, 1);
   ck_assert_int_eq(u64vec_for_each(v, 1000, BIG_ELEMS, stop_at_marker, NULL), 123457 % 1000 + 1);
 
   for (size_t k = 0; k < BIG_ELEMS; k += 7)
