@@ -40,6 +40,7 @@ static void push_words(struct argv_builder *b, const char *words) {
 
 static void push_compile_flags(struct argv_builder *b, const struct farcc_mode *mode,
                                const struct farcc_paths *paths) {
+  pushf(b, "-isystem%s/far/shield", paths->include); /* <pthread.h> without the __scope macro */
   pushf(b, "-isystem%s", paths->include);
   push(b, "-includefar/farcc.h"); /* found through -isystem: a system header */
   if (mode->preprocesses) return;

@@ -30,6 +30,7 @@ endforeach()
 install(TARGETS farrt farrt_shared EXPORT farrtTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/include/far/rt.h ${CMAKE_CURRENT_LIST_DIR}/include/far/stats.h
+              ${CMAKE_CURRENT_LIST_DIR}/include/far/libc_types.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/far)
 # farrt.pc finds the prefix relative to itself, so it stays right under `cmake --install --prefix`.
 file(RELATIVE_PATH FARRT_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)

@@ -26,6 +26,30 @@ printf 'int broken(void) { return nosuch; }\n' > bad.c
 grep -q "bad.c:1:27: error: use of undeclared identifier 'nosuch'" err.txt || fail "clang's error not passed through"
 "$farcc" -c one.c x.S 2>err.txt && fail "mixing C and assembly accepted"
 grep -q 'cannot mix C and non-C sources' err.txt || fail "no message for mixed sources"
+# The prelude reads no libc header, so the program's own feature-test macros still work (glibc
+# fixes them at its first header), and <pthread.h> (a parameter named __scope) still parses.
+printf 'int main(void) { return 0; }\n' > empty.c
+"$farcc" -E empty.c | grep -q '/usr/include' && fail "the prelude includes libc headers"
+cat > gnu.c <<'EOF'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <pthread.h>
+#include <far/annotations.h>
+int main(void) {
+  char *s;
+  cpu_set_t c;
+  pthread_attr_t attr;
+  CPU_ZERO(&c);
+  pthread_attr_init(&attr);
+  int n = asprintf(&s, "%s", strcasestr("aBc", "b"));
+  __scope { n += pthread_attr_setscope(&attr, PTHREAD_SCOPE_SYSTEM); }
+  return n != 2;
+}
+EOF
+"$farcc" -Werror=implicit-function-declaration -o gnu gnu.c && ./gnu || fail "#define _GNU_SOURCE in the source is lost"
+printf '#define _POSIX_C_SOURCE 200809L\n#include <string.h>\nint main(void) { return strdup("x")[0] != 120; }\n' > posix.c
+"$farcc" -std=c99 -Werror=implicit-function-declaration -o posix posix.c && ./posix || fail "#define _POSIX_C_SOURCE with -std=c99 is lost"
 # --emit-rewritten: the instrumented IR, headed by source lines, runtime calls marked; the object
 # is still built. =PATH takes one source; preprocessing alone is refused.
 "$farcc" --emit-rewritten -O1 -c one.c -o one.o && [ -f one.o ] || fail "--emit-rewritten -c"

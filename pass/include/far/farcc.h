@@ -6,10 +6,12 @@
 
 #define __FARCC__ 1
 
+/* No libc header here: glibc fixes its feature-test macros at the first one it reads, and the
+ * program's own (#define _GNU_SOURCE at its top) come after this prelude. far/rt.h and
+ * far/interop.h take their few libc types from far/libc_types.h; glibc's <pthread.h>, which names a
+ * parameter __scope, is read through far/shield/pthread.h (farcc's -isystem) without the macro. */
 #include <far/rt.h>
 #include <far/interop.h>
-/* glibc's <pthread.h> names a parameter __scope: include it before __scope becomes a macro. */
-#include <pthread.h>
 
 /* A record type with this attribute (or one embedding such a record) is allocated on the far heap. */
 #define __remoteable __attribute__((annotate("far_remoteable")))

@@ -5,8 +5,7 @@
 #ifndef FAR_INTEROP_H
 #define FAR_INTEROP_H
 
-#include <stddef.h>
-#include <stdio.h>
+#include "far/libc_types.h" /* size_t, FILE */
 
 void *farcc_realloc_to_far(void *p, size_t n); /* result is far even when p came from libc */
 char *farcc_strdup(const char *s);             /* libc copy of a local or far string */

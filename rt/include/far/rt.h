@@ -11,9 +11,7 @@
 #ifndef FAR_RT_H
 #define FAR_RT_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
+#include "far/libc_types.h" /* size_t, uint64_t, uintptr_t, FILE */
 #include "far/stats.h" /* far_stats(), far_stats_print(out, json) */
 
 #ifdef __cplusplus

@@ -7,8 +7,7 @@
 #ifndef FAR_STATS_H
 #define FAR_STATS_H
 
-#include <stdint.h>
-#include <stdio.h>
+#include "far/libc_types.h" /* uint64_t, FILE */
 
 #ifdef __cplusplus
 extern "C" {
