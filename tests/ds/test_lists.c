@@ -1,12 +1,14 @@
 /* Far lists, stacks and queues against a real farmemd with a small local budget (FAR_LOCAL_MEM=8M,
  * set by CMake): each holds eight times the budget and gives every element back in the right order;
  * iteration over a cold list prefetches; insertion and removal in the middle (chunk splits and
- * merges) agree with a local reference model; iterator misuse aborts with a message. */
+ * merges) agree with a local reference model; readers in several threads at once each see the
+ * order; iterator misuse aborts with a message. */
 #include "ds_harness.h"
 
 #include <far/ds/list.h>
 #include <far/ds/queue.h>
 #include <far/ds/stack.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 /* 256 bytes, every byte derived from the sequence number. */
@@ -358,6 +360,62 @@ START_TEST(stack_and_queue_interleaved_with_for_each) {
 }
 END_TEST
 
+/* ---- Concurrent readers, each with its own iterator. ---- */
+
+enum { READERS = 4 };
+#define SHARED_ITEMS (2 * LOCAL_BUDGET / sizeof(struct item)) /* twice the budget */
+
+struct reader {
+  itemlist *l;
+  unsigned id;
+  uint64_t right; /* elements seen at their position */
+};
+
+static int count_in_order(const struct item *e, void *ctx) {
+  struct reader *r = ctx;
+  struct item want = item_of(r->right);
+  if (memcmp(e, &want, sizeof want) != 0)
+    return 1;
+  r->right++;
+  return 0;
+}
+
+/* Walks the shared list front to back (a cached iterator, a don't-cache one, or for_each) and back
+ * to front, counting the elements found where they belong. */
+static void *read_list(void *arg) {
+  struct reader *r = arg;
+  struct item x;
+  itemlist_iter it = r->id % 2 ? itemlist_begin_nt(r->l) : itemlist_begin(r->l);
+  for (uint64_t p = 0; itemlist_next(&it, &x); p++)
+    r->right += x.seq == p && x.check == item_of(p).check;
+  it = itemlist_rbegin(r->l);
+  for (uint64_t p = SHARED_ITEMS; itemlist_next(&it, &x);)
+    --p, r->right += x.seq == p && x.pad[239] == item_of(p).pad[239];
+  uint64_t walked = r->right;
+  r->right = 0;
+  itemlist_for_each(r->l, count_in_order, r); /* stops at the first element out of place */
+  r->right += walked;
+  return NULL;
+}
+
+START_TEST(concurrent_readers_see_the_order) {
+  itemlist *l = itemlist_new();
+  for (uint64_t i = 0; i < SHARED_ITEMS; i++)
+    ck_assert_int_eq(itemlist_push_back(l, item_of(i)), 0);
+  struct reader r[READERS];
+  pthread_t t[READERS];
+  for (unsigned k = 0; k < READERS; k++) {
+    r[k] = (struct reader){l, k, 0};
+    ck_assert_int_eq(pthread_create(&t[k], NULL, read_list, &r[k]), 0);
+  }
+  for (unsigned k = 0; k < READERS; k++) {
+    pthread_join(t[k], NULL);
+    ck_assert_uint_eq(r[k].right, 3 * SHARED_ITEMS);
+  }
+  itemlist_free(l);
+}
+END_TEST
+
 static void erase_before_next(void *l) {
   u32list_iter it = u32list_begin(l);
   u32list_erase(&it);
@@ -384,6 +442,7 @@ static Suite *suite(void) {
   DS_ADD_TEST(s, list_of_eight_times_local_memory_keeps_order_both_ways);
   DS_ADD_TEST(s, list_insert_and_erase_in_the_middle_match_a_model);
   DS_ADD_TEST(s, stack_and_queue_interleaved_with_for_each);
+  DS_ADD_TEST(s, concurrent_readers_see_the_order);
   DS_ADD_TEST(s, iterator_misuse_aborts_with_a_message);
   return s;
 }
