@@ -10,8 +10,8 @@
  *       reclist_erase(&it);          // removes x, the element next() just returned
  *   reclist_free(l);
  *
- * Iterators prefetch the chunks ahead of them (about 1 MiB on the first chunk crossing, then one chunk
- * per crossing), and so do pops at either end. Inserting or erasing through one iterator invalidates
+ * Iterators prefetch the chunks ahead of them (about 1 MiB on the first chunk crossing, then a quarter
+ * of that each time a quarter has been used: fards_window_cross), and so do pops at either end. Inserting or erasing through one iterator invalidates
  * every other iterator of the same list. */
 #ifndef FAR_DS_LIST_H
 #define FAR_DS_LIST_H

@@ -8,8 +8,8 @@
  *   jobq_free(q);
  *
  * Iterators and for_each run from the front (the next to pop) to the back. Popping across a chunk
- * boundary prefetches the chunks behind it (about 1 MiB on the first crossing, then one per
- * crossing), so draining a queue larger than local memory streams it. */
+ * boundary prefetches the chunks behind it (about 1 MiB on the first crossing, then a quarter of that
+ * at a time), so draining a queue larger than local memory streams it. */
 #ifndef FAR_DS_QUEUE_H
 #define FAR_DS_QUEUE_H
 

@@ -8,7 +8,7 @@
  *   pstack_free(s);
  *
  * Iterators and for_each run from the top down. Popping across a chunk boundary prefetches the chunks
- * below (about 1 MiB on the first crossing, then one per crossing). */
+ * below (about 1 MiB on the first crossing, then a quarter of that at a time). */
 #ifndef FAR_DS_STACK_H
 #define FAR_DS_STACK_H
 
