@@ -305,8 +305,8 @@ static inline int fards_clist_iter_next(struct fards_clist_iter *it, void *out,
   return 1;
 }
 
-__attribute__((noreturn, cold, noinline)) static inline void fards_clist_misuse(const char *fn,
-                                                                                const char *why) {
+__attribute__((noreturn, cold, noinline, unused)) static void fards_clist_misuse(const char *fn,
+                                                                                 const char *why) {
   fprintf(stderr, "farmem ds: %s: %s\n", fn, why);
   abort();
 }

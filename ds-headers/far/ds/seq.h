@@ -130,8 +130,8 @@ static inline void fards_seq_cross(const struct fards_seq *s, size_t c, size_t l
 
 /* The stride detector's slow half: the stream moved to a new chunk c. Two equal steps in a row
  * prefetch FARDS_STRIDE_DEPTH chunks along the stride; each further equal step one more. */
-__attribute__((noinline)) static inline void fards_seq_observe_step(struct fards_seq *s, size_t c,
-                                                                     size_t cb) {
+__attribute__((noinline, unused)) static void fards_seq_observe_step(struct fards_seq *s, size_t c,
+                                                                      size_t cb) {
   struct fards_stride *d = &s->stride;
   ptrdiff_t step = (ptrdiff_t)(c - atomic_load_explicit(&d->last, memory_order_relaxed));
   unsigned run = 0;

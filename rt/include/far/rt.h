@@ -26,6 +26,17 @@ extern "C" {
 #define FAR_INLINE extern inline __attribute__((gnu_inline, always_inline))
 #endif
 
+/* 1 when clang instruments for ThreadSanitizer (GCC says so with __SANITIZE_THREAD__). Nested, as
+ * GCC before 14 has no __has_feature and cannot parse a call of it even behind defined(). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FAR_HAS_TSAN_FEATURE_ 1
+#endif
+#endif
+#ifndef FAR_HAS_TSAN_FEATURE_
+#define FAR_HAS_TSAN_FEATURE_ 0
+#endif
+
 #define FAR_ADDR_TAG 0xFAull
 #define FAR_ADDR_CLASS_SHIFT 51
 #define FAR_ADDR_OFFSET_MASK ((1ull << FAR_ADDR_CLASS_SHIFT) - 1)
@@ -185,7 +196,7 @@ FAR_INLINE void far_scope_enter(unsigned site) {
   }
   __atomic_store_n(&s->site, site, __ATOMIC_RELAXED);
   t->fast = 1;
-#if defined(__SANITIZE_THREAD__) || (defined(__has_feature) && __has_feature(thread_sanitizer))
+#if defined(__SANITIZE_THREAD__) || FAR_HAS_TSAN_FEATURE_
   __atomic_thread_fence(__ATOMIC_SEQ_CST); /* TSan does not model membarrier */
 #endif
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
