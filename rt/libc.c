@@ -73,7 +73,7 @@ int far_memcmp(const void *a, const void *b, size_t n) {
   return 0;
 }
 
-/* Length of s, looking at no more than max bytes. */
+/* Length of s, looking at no more than max bytes (and never past the object holding the NUL). */
 static size_t bounded_len(const char *s, size_t max) {
   if (!far_is_far(s)) return strnlen(s, max);
   size_t len = 0;
@@ -92,6 +92,8 @@ static size_t bounded_len(const char *s, size_t max) {
 size_t far_strlen(const char *s) {
   return far_is_far(s) ? bounded_len(s, SIZE_MAX) : strlen(s);
 }
+
+size_t far_strnlen(const char *s, size_t max) { return bounded_len(s, max); }
 
 int far_strncmp(const char *a, const char *b, size_t n) {
   if (!far_is_far(a) && !far_is_far(b)) return strncmp(a, b, n);

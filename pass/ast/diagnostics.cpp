@@ -2,27 +2,24 @@
 #include "diagnostics.h"
 
 #include "remoteable.h"
+#include "../ir/libc_calls.h"
 
 #include "clang/AST/Decl.h"
 #include "clang/Basic/SourceManager.h"
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace clang;
 
 namespace farpass {
 
-bool isInteropFunction(llvm::StringRef name) {
-  static const llvm::StringSet<> handled = {
-      // far-aware versions in the runtime or in libfarinterop
-      "memcpy", "memmove", "memset", "memcmp", "strlen", "strcmp", "strncmp", "strcpy", "strncpy",
-      "strchr", "strrchr", "strstr", "memchr", "strcat", "strncat", "strdup", "strndup", "free",
-      "realloc", "fread", "fwrite", "fgets", "qsort", "bsearch", "strtol", "strtoul", "strtoll",
-      "strtoull", "strtod", "strtof",
-      // bounce buffers for string / scalar arguments
-      "printf", "fprintf", "dprintf", "snprintf", "sprintf", "scanf", "fscanf", "sscanf", "puts",
-      "fputs", "atoi", "atol", "atoll", "atof", "fopen", "perror", "getenv", "strcasecmp",
-      "strncasecmp", "strspn", "strcspn", "remove", "rename", "system", "access"};
-  return handled.contains(name);
+// Pointer arguments that a library function only hands on and never dereferences: a far pointer
+// there reaches farcc-compiled code (the thread function, tsearch's comparator) or stays opaque.
+static bool isOpaqueArgument(llvm::StringRef function, unsigned index) {
+  static const llvm::StringMap<unsigned> opaque = {
+      {"pthread_create", 3}, {"pthread_setspecific", 1}, {"thrd_create", 2}, {"tsearch", 0},
+      {"tfind", 0},          {"tdelete", 0},             {"on_exit", 1}};
+  auto found = opaque.find(function);
+  return found != opaque.end() && found->second == index;
 }
 
 FarDiagnostics::FarDiagnostics(ASTContext &ctx) : ctx(ctx), diags(ctx.getDiagnostics()) {
@@ -97,9 +94,9 @@ void FarDiagnostics::checkExternalCall(const CallExpr *call) {
       name.startswith("__builtin") || isInteropFunction(name))
     return;
   if (!ctx.getSourceManager().isInSystemHeader(fn->getLocation())) return;
-  for (const Expr *arg : call->arguments())
-    if (mayPointToFar(arg)) {
-      diags.Report(arg->getExprLoc(), externalWarning) << name;
+  for (unsigned i = 0; i < call->getNumArgs(); i++)
+    if (!isOpaqueArgument(name, i) && mayPointToFar(call->getArg(i))) {
+      diags.Report(call->getArg(i)->getExprLoc(), externalWarning) << name;
       return;
     }
 }

@@ -24,9 +24,6 @@ private:
   unsigned asmError, truncateError, maskError, externalWarning;
 };
 
-// Library functions whose far arguments the IR stage handles (far-aware version or bounce).
-bool isInteropFunction(llvm::StringRef name);
-
 } // namespace farpass
 
 #endif

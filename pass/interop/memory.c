@@ -1,4 +1,5 @@
 /* Far-aware memory functions that the runtime does not provide itself. */
+#define _GNU_SOURCE /* memrchr, memmem */
 #include "interop_internal.h"
 
 #include <far/interop.h>
@@ -20,10 +21,28 @@ void *farcc_realloc_to_far(void *p, size_t n) {
   return moved;
 }
 
-void *farcc_memchr(const void *s, int c, size_t n) {
-  if (!far_is_far(s)) return memchr(s, c, n);
+/* FIND (memchr, memrchr) on a local copy of s's n bytes; a hit is translated back into s. */
+static void *find_byte(const void *s, int c, size_t n, void *(*find)(const void *, int, size_t)) {
+  if (!far_is_far(s)) return find(s, c, n);
   const char *local = farcc_bounce_in(s, n);
-  const char *hit = memchr(local, c, n);
+  const char *hit = find(local, c, n);
   farcc_bounce_release(local, s);
   return hit ? (char *)s + (hit - local) : NULL;
+}
+
+void *farcc_memchr(const void *s, int c, size_t n) { return find_byte(s, c, n, memchr); }
+void *farcc_memrchr(const void *s, int c, size_t n) { return find_byte(s, c, n, memrchr); }
+
+void *farcc_memmem(const void *haystack, size_t hn, const void *needle, size_t nn) {
+  /* an empty range is not read (and size 0 would mean a string to farcc_bounce_in) */
+  const char *h = hn ? farcc_bounce_in(haystack, hn) : haystack;
+  const char *n = nn ? farcc_bounce_in(needle, nn) : needle;
+  const char *hit = memmem(h, hn, n, nn);
+  farcc_bounce_release(h, haystack);
+  farcc_bounce_release(n, needle);
+  return hit ? (char *)haystack + (hit - h) : NULL;
+}
+
+void *farcc_mempcpy(void *dst, const void *src, size_t n) {
+  return (char *)far_memcpy(dst, src, n) + n;
 }

@@ -36,8 +36,18 @@ const StringMap<StringRef> &redirects() {
       {"strndup", "farcc_strndup"}, {"fread", "farcc_fread"},       {"fwrite", "farcc_fwrite"},
       {"fgets", "farcc_fgets"},     {"qsort", "farcc_qsort"},       {"bsearch", "farcc_bsearch"},
       {"strtol", "farcc_strtol"},   {"strtoul", "farcc_strtoul"},   {"strtoll", "farcc_strtoll"},
-      {"strtoull", "farcc_strtoull"}, {"strtod", "farcc_strtod"},   {"strtof", "farcc_strtof"}};
+      {"strtoull", "farcc_strtoull"}, {"strtod", "farcc_strtod"},   {"strtof", "farcc_strtof"},
+      {"strnlen", "far_strnlen"},   {"strchrnul", "farcc_strchrnul"}, {"strpbrk", "farcc_strpbrk"},
+      {"strcasestr", "farcc_strcasestr"}, {"stpcpy", "farcc_stpcpy"}, {"memrchr", "farcc_memrchr"},
+      {"memmem", "farcc_memmem"},   {"mempcpy", "farcc_mempcpy"},   {"strtok", "farcc_strtok"},
+      {"strtok_r", "farcc_strtok_r"}, {"strsep", "farcc_strsep"}};
   return table;
+}
+
+// Redirected even when no argument may be far: they continue, with local arguments only, in a
+// string an earlier call saw (strtok's hidden state, the position strtok_r and strsep keep).
+bool alwaysRedirected(StringRef name) {
+  return name == "strtok" || name == "strtok_r" || name == "strsep";
 }
 
 // Functions taking NUL-terminated strings at these argument positions.
@@ -47,7 +57,7 @@ const StringMap<std::vector<unsigned>> &stringArgs() {
       {"atoll", {0}},      {"atof", {0}},           {"fopen", {0, 1}}, {"perror", {0}},
       {"getenv", {0}},     {"strcasecmp", {0, 1}},  {"strncasecmp", {0, 1}},
       {"strspn", {0, 1}},  {"strcspn", {0, 1}},     {"remove", {0}},  {"rename", {0, 1}},
-      {"system", {0}},     {"access", {0}},         {"sscanf", {0}},
+      {"system", {0}},     {"access", {0}},         {"sscanf", {0}},  {"strcoll", {0, 1}},
       {"__isoc99_sscanf", {0}}};
   return table;
 }
@@ -78,8 +88,9 @@ public:
   bool rewrite(CallInst *call) {
     if (auto *transfer = dyn_cast<MemIntrinsic>(call)) return rewriteLargeTransfer(transfer);
     Function *callee = call->getCalledFunction();
-    if (!callee || !callee->isDeclaration() || !mayTouchFar(call)) return false;
+    if (!callee || !callee->isDeclaration()) return false;
     StringRef name = callee->getName();
+    if (!mayTouchFar(call) && !alwaysRedirected(name)) return false;
     auto redirect = redirects().find(name);
     if (redirect != redirects().end()) {
       report(call, name, redirect->second);
@@ -196,6 +207,10 @@ private:
 };
 
 } // namespace
+
+bool isInteropFunction(StringRef name) {
+  return redirects().count(name) || stringArgs().count(name) || formatFunctions().count(name);
+}
 
 PreservedAnalyses LibcCallPass::run(Function &fn, FunctionAnalysisManager &) {
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();

@@ -8,6 +8,10 @@
 
 namespace farpass {
 
+// NAME is a libc function whose far pointer arguments the pass handles (redirect, bounce buffer
+// or format); the AST stage warns about far pointers passed to other external functions.
+bool isInteropFunction(llvm::StringRef name);
+
 struct LibcCallPass : llvm::PassInfoMixin<LibcCallPass> {
   llvm::PreservedAnalyses run(llvm::Function &fn, llvm::FunctionAnalysisManager &);
   static bool isRequired() { return true; }

@@ -14,7 +14,17 @@ char *farcc_strcat(char *dst, const char *src);
 char *farcc_strncat(char *dst, const char *src, size_t n);
 char *farcc_strrchr(const char *s, int c);
 char *farcc_strstr(const char *haystack, const char *needle);
+char *farcc_strchrnul(const char *s, int c);
+char *farcc_strpbrk(const char *s, const char *accept);
+char *farcc_strcasestr(const char *haystack, const char *needle);
+char *farcc_stpcpy(char *dst, const char *src);
+char *farcc_strtok(char *s, const char *delim);            /* its own state, for every strtok call */
+char *farcc_strtok_r(char *s, const char *delim, char **save);
+char *farcc_strsep(char **sp, const char *delim);
 void *farcc_memchr(const void *s, int c, size_t n);
+void *farcc_memrchr(const void *s, int c, size_t n);
+void *farcc_memmem(const void *haystack, size_t hn, const void *needle, size_t nn);
+void *farcc_mempcpy(void *dst, const void *src, size_t n);
 size_t farcc_fwrite(const void *p, size_t size, size_t n, FILE *f);
 size_t farcc_fread(void *p, size_t size, size_t n, FILE *f);
 char *farcc_fgets(char *s, int n, FILE *f);

@@ -282,6 +282,7 @@ void *far_memmove(void *dst, const void *src, size_t n);
 void *far_memset(void *dst, int c, size_t n);
 int far_memcmp(const void *a, const void *b, size_t n);
 size_t far_strlen(const char *s);
+size_t far_strnlen(const char *s, size_t max);
 int far_strcmp(const char *a, const char *b);
 int far_strncmp(const char *a, const char *b, size_t n);
 char *far_strcpy(char *dst, const char *src);

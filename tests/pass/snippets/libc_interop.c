@@ -39,3 +39,22 @@ int number(struct node *p) { return atoi(p->name); }
 // CHECK-LABEL: define {{.*}} @number(
 // CHECK: call i8* @farcc_bounce_in(
 // CHECK: call i32 @atoi(
+// The tokenizers keep a position in the string between calls: every call goes to the far-aware
+// version, also one whose arguments are all local (it continues in a far string).
+char *first_word(struct node *p) { return strtok(p->name, " "); }
+// CHECK-LABEL: define {{.*}} @first_word(
+// CHECK: call i8* @farcc_strtok(
+char *next_word(void) { return strtok(NULL, " "); }
+// CHECK-LABEL: define {{.*}} @next_word(
+// CHECK: call i8* @farcc_strtok(i8* noundef null,
+char *next_field(char **rest) { return strsep(rest, ","); }
+// CHECK-LABEL: define {{.*}} @next_field(
+// CHECK: call i8* @farcc_strsep(
+size_t bounded(struct node *p) { return strnlen(p->name, 8) + (size_t)strpbrk(p->name, "ab"); }
+// CHECK-LABEL: define {{.*}} @bounded(
+// CHECK: call i64 @far_strnlen(
+// CHECK: call i8* @farcc_strpbrk(
+int collate(struct node *p) { return strcoll(p->name, "m"); }
+// CHECK-LABEL: define {{.*}} @collate(
+// CHECK: call i8* @farcc_bounce_in(
+// CHECK: call i32 @strcoll(
