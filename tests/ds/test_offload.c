@@ -1,8 +1,9 @@
 /* Offloaded vector operations (far/ds/vec_ops.h) against the embedded farmemd and its vector module:
  * every operation, for several element types, equals both the local computation (the _local twin)
  * and a plain-array reference, on dirty data not yet written back, on a vector three times the local
- * budget, on empty vectors; outputs filled by the server read back and stay usable; a gather index
- * out of range fails on both paths; and the offload path is really taken (offload_calls). This file
+ * budget, on empty vectors, from several threads at once; outputs filled by the server read back
+ * and stay usable; a gather index out of range (or no index vector) fails on both paths; and the
+ * offload path is really taken (offload_calls). This file
  * offloads whatever is local; offload_policy.c checks the default policy (mostly remote only). */
 #include "ds_harness.h"
 
@@ -10,6 +11,7 @@
 #include <far/ds/array.h>
 #include <far/ds/vec_ops.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 FAR_VECTOR_DECLARE(i32vec, int32_t)
@@ -235,7 +237,50 @@ START_TEST(gather_out_of_range_fails_on_both_paths) {
   fards_idxvec_push(idx, 100);
   ck_assert_ptr_null(i32vec_gather(v, idx));
   ck_assert_ptr_null(i32vec_gather_local(v, idx));
+  ck_assert_ptr_null(i32vec_gather(v, NULL)); /* no index vector: no result, no crash */
+  ck_assert_ptr_null(i32vec_gather_local(v, NULL));
   i32vec_free(g), fards_idxvec_free(idx), i32vec_free(v);
+}
+END_TEST
+
+/* ---- Several threads offloading at once, each on a vector of its own. ---- */
+
+enum { OFFLOADERS = 3, OFFLOADER_ELEMS = 100000, OFFLOADER_ROUNDS = 3 };
+
+/* Rewrites one element (dirty again), then compares four offloaded operations with their local
+ * twins; returns how many rounds agreed. */
+static void *offload_rounds(void *arg) {
+  uintptr_t id = (uintptr_t)arg, agreed = 0;
+  dblvec *v = dblvec_new();
+  for (size_t i = 0; i < OFFLOADER_ELEMS; i++)
+    if (dblvec_push(v, (double)((i * 7919 + id * 13) % 10007) - 5000.5) != 0)
+      return NULL;
+  for (size_t r = 0; r < OFFLOADER_ROUNDS; r++) {
+    dblvec_set(v, r, -1e9 - (double)(r + id)); /* the smallest: index r sorts first */
+    double s1 = dblvec_sum(v), s2 = dblvec_sum_local(v), m1 = 0, m2 = 1;
+    dblvec_median(v, &m1);
+    dblvec_median_local(v, &m2);
+    dblvec *f1 = dblvec_filter(v, FARDS_LT, 0), *f2 = dblvec_filter_local(v, FARDS_LT, 0);
+    fards_idxvec *order = dblvec_sort_indices(v);
+    agreed += s1 == s2 && m1 == m2 && f1 && f2 && dblvec_size(f1) == dblvec_size(f2) && order &&
+              fards_idxvec_get(order, 0) == r && dblvec_get(f1, 0) == dblvec_get(f2, 0);
+    dblvec_free(f1), dblvec_free(f2), fards_idxvec_free(order);
+  }
+  dblvec_free(v);
+  return (void *)agreed;
+}
+
+START_TEST(threads_offload_at_once) {
+  pthread_t t[OFFLOADERS];
+  uint64_t calls0 = offload_calls();
+  for (uintptr_t k = 0; k < OFFLOADERS; k++)
+    ck_assert_int_eq(pthread_create(&t[k], NULL, offload_rounds, (void *)k), 0);
+  for (int k = 0; k < OFFLOADERS; k++) {
+    void *agreed;
+    pthread_join(t[k], &agreed);
+    ck_assert_uint_eq((uintptr_t)agreed, OFFLOADER_ROUNDS);
+  }
+  ck_assert_uint_eq(offload_calls() - calls0, OFFLOADERS * OFFLOADER_ROUNDS * 4);
 }
 END_TEST
 
@@ -252,6 +297,7 @@ int main(void) {
   DS_ADD_TEST(s, empty_vectors);
   DS_ADD_TEST(s, outputs_stay_usable);
   DS_ADD_TEST(s, gather_out_of_range_fails_on_both_paths);
+  DS_ADD_TEST(s, threads_offload_at_once);
   DS_ADD_TEST(s, default_policy_offloads_only_mostly_remote_data);
   return ds_run_suite(s);
 }

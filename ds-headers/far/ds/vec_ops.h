@@ -334,11 +334,12 @@ static inline int fards_vop_output(struct fards_vop *op, int local) {
   FARDS_API name *name##_unique_local(name *v) {                                                    \
     return name##_output_(v, "farmem.vec.unique", 0, 0, NULL, 1);                                   \
   }                                                                                                 \
+  /* NULL too when idx is NULL. */                                                                   \
   FARDS_API name *name##_gather(name *v, fards_idxvec *idx) {                                       \
-    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 0);                                    \
+    return idx ? name##_output_(v, "farmem.vec.gather", 0, 0, idx, 0) : NULL;                       \
   }                                                                                                 \
   FARDS_API name *name##_gather_local(name *v, fards_idxvec *idx) {                                 \
-    return name##_output_(v, "farmem.vec.gather", 0, 0, idx, 1);                                    \
+    return idx ? name##_output_(v, "farmem.vec.gather", 0, 0, idx, 1) : NULL;                       \
   }                                                                                                 \
   FARDS_API fards_idxvec *name##_sort_indices_mode_(name *v, int local) {                           \
     struct fards_vop op = name##_vop_(v, "farmem.vec.sort_indices", 0, 0, 0);                       \
