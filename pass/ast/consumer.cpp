@@ -6,6 +6,7 @@
 #include "alloc_sites.h"
 #include "builder.h"
 #include "diagnostics.h"
+#include "scope_jumps.h"
 #include "scopes.h"
 
 #include "clang/AST/Attr.h"
@@ -121,6 +122,7 @@ void FarConsumer::handleFunction(FunctionDecl *fn) {
   if (!fn->hasBody() || compiler.getSourceManager().isInSystemHeader(fn->getLocation())) return;
   checkPrelude(ctx, fn->getLocation());
   BodyVisitor(ctx, fn).TraverseStmt(fn->getBody());
+  checkScopeJumps(ctx, fn->getBody());
 }
 
 bool FarConsumer::HandleTopLevelDecl(DeclGroupRef group) {
