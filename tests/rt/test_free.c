@@ -74,23 +74,26 @@ END_TEST
 
 /* far_free_many frees every object it is given, small (grouped) or not, and leaves the others:
  * their slots are reused, the survivors keep their bytes, and freeing one again is caught. */
+static size_t many_size(int i) { return i % 16 == 0 ? OBJ : i % 3 ? 24 : 100; } /* 3 classes */
+
 START_TEST(free_many_frees_exactly_the_objects_given) {
   rt_budget("8M");
   enum { N = 256 };
   char *obj[N];
   void *gone[N / 2 + 2];
   size_t ngone = 0;
-  for (int i = 0; i < N; i++) rt_fill(obj[i] = far_malloc(i % 16 ? 24 : OBJ), i % 16 ? 24 : OBJ, i, 0);
+  for (int i = 0; i < N; i++) rt_fill(obj[i] = far_malloc(many_size(i)), many_size(i), i, 0);
   for (int i = 0; i < N; i += 2) gone[ngone++] = obj[i];
   gone[ngone++] = NULL;                /* as far_free: NULL is free()d */
   gone[ngone++] = malloc(16);          /* and a local pointer too */
   far_free_many(gone, ngone);
-  for (int i = 1; i < N; i += 2) rt_verify(obj[i], i % 16 ? 24 : OBJ, i, 0);
+  for (int i = 1; i < N; i += 2) rt_verify(obj[i], many_size(i), i, 0);
   int reused = 0;
   char *again = far_malloc(24);
   for (int i = 0; i < N; i += 2) reused |= again == obj[i];
   ck_assert(reused); /* a freed slot of the small objects' groups comes back */
   far_free(again);
+  for (int i = 1; i < N; i += 2) far_free(obj[i]); /* still live: no double free reported */
 }
 END_TEST
 
