@@ -367,6 +367,7 @@ static inline void fards_clist_iter_erase(struct fards_clist_iter *it, struct fa
  * run from the back (a stack's top) to the front. */
 #define FARDS_CLIST_DECLARE(name, T, PREF, ORDER_BACK)                                           \
   _Static_assert(2 * sizeof(T) <= FARDS_CHUNK_MAX, #name ": element larger than half a chunk");  \
+  typedef T name##_elem; /* so that const name##_elem * is right for pointer types too */        \
   typedef struct name {                                                                          \
     struct fards_clist l;                                                                        \
   } name;                                                                                        \
@@ -406,11 +407,13 @@ static inline void fards_clist_iter_erase(struct fards_clist_iter *it, struct fa
   FARDS_API int name##_next(name##_iter *it, T *out) {                                            \
     return fards_clist_iter_next(&it->it, out, name##_geom_());                                  \
   }                                                                                              \
-  FARDS_API int name##_for_each(name *s, int (*fn)(const T *, void *), void *ctx) {               \
-    FARDS_CLIST_VISIT_(&s->l, (ORDER_BACK), FARDS_CACHE, 0, const T, name##_geom_(), fn, ctx);   \
+  FARDS_API int name##_for_each(name *s, int (*fn)(const name##_elem *, void *), void *ctx) {    \
+    FARDS_CLIST_VISIT_(&s->l, (ORDER_BACK), FARDS_CACHE, 0,                                      \
+        const name##_elem, name##_geom_(), fn, ctx);                                             \
   }                                                                                              \
-  FARDS_API int name##_for_each_nt(name *s, int (*fn)(const T *, void *), void *ctx) {            \
-    FARDS_CLIST_VISIT_(&s->l, (ORDER_BACK), FARDS_NOCACHE, 0, const T, name##_geom_(), fn, ctx); \
+  FARDS_API int name##_for_each_nt(name *s, int (*fn)(const name##_elem *, void *), void *ctx) { \
+    FARDS_CLIST_VISIT_(&s->l, (ORDER_BACK), FARDS_NOCACHE, 0,                                    \
+        const name##_elem, name##_geom_(), fn, ctx);                                             \
   }
 
 #endif

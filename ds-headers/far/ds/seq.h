@@ -310,6 +310,7 @@ __attribute__((always_inline)) static inline int fards_seq_iter_next(struct fard
 /* Declares type `name` (a sequence of T in chunks of about PREF bytes) and its shared functions. */
 #define FARDS_SEQ_DECLARE(name, T, PREF)                                                         \
   _Static_assert(sizeof(T) <= FARDS_CHUNK_MAX, #name ": element larger than the largest chunk"); \
+  typedef T name##_elem; /* so that const name##_elem * is right for pointer types too */        \
   typedef struct name {                                                                          \
     struct fards_seq seq;                                                                        \
   } name;                                                                                        \
@@ -362,10 +363,10 @@ __attribute__((always_inline)) static inline int fards_seq_iter_next(struct fard
   }                                                                                              \
   /* Local pointers for code inside its own scope (__scope or far_scope_enter): valid until that \
    * scope exits. */                                                                             \
-  FARDS_API const T *name##_at(name *v, size_t i) {                                               \
+  FARDS_API const name##_elem *name##_at(name *v, size_t i) {                                    \
     fards_seq_check(&v->seq, i, #name "_at");                                                    \
     fards_seq_observe(&v->seq, i, name##_geom_());                                               \
-    return (const T *)far_read(fards_seq_addr(&v->seq, i, name##_geom_()), sizeof(T),            \
+    return (const name##_elem *)far_read(fards_seq_addr(&v->seq, i, name##_geom_()), sizeof(T),  \
                                FARDS_SITE_SEQ);                                                  \
   }                                                                                              \
   FARDS_API T *name##_at_mut(name *v, size_t i) {                                                 \
@@ -382,19 +383,22 @@ __attribute__((always_inline)) static inline int fards_seq_iter_next(struct fard
     fards_seq_check_range(&v->seq, from, from + n, #name "_copy_out_nt");                        \
     fards_seq_copy(&v->seq, from, dst, n, name##_geom_(), FARDS_NOCACHE, 0);                     \
   }                                                                                              \
-  FARDS_API void name##_copy_in(name *v, size_t from, const T *src, size_t n) {                   \
+  FARDS_API void name##_copy_in(name *v, size_t from, const name##_elem *src, size_t n) {        \
     fards_seq_check_range(&v->seq, from, from + n, #name "_copy_in");                            \
     fards_seq_copy(&v->seq, from, (void *)src, n, name##_geom_(), FARDS_CACHE, 1);               \
   }                                                                                              \
   FARDS_API int name##_for_each(name *v, size_t from, size_t to,                                  \
-                                    int (*fn)(const T *, size_t, void *), void *ctx) {           \
+                                    int (*fn)(const name##_elem *, size_t, void *), void *ctx) { \
     fards_seq_check_range(&v->seq, from, to, #name "_for_each");                                 \
-    FARDS_SEQ_VISIT_(&v->seq, from, to, FARDS_CACHE, 0, const T, name##_geom_(), fn, ctx);       \
+    FARDS_SEQ_VISIT_(&v->seq, from, to, FARDS_CACHE, 0,                                          \
+        const name##_elem, name##_geom_(), fn, ctx);                                             \
   }                                                                                              \
   FARDS_API int name##_for_each_nt(name *v, size_t from, size_t to,                               \
-                                       int (*fn)(const T *, size_t, void *), void *ctx) {        \
+                                       int (*fn)(const name##_elem *, size_t, void *),           \
+                                       void *ctx) {                                              \
     fards_seq_check_range(&v->seq, from, to, #name "_for_each_nt");                              \
-    FARDS_SEQ_VISIT_(&v->seq, from, to, FARDS_NOCACHE, 0, const T, name##_geom_(), fn, ctx);     \
+    FARDS_SEQ_VISIT_(&v->seq, from, to, FARDS_NOCACHE, 0,                                        \
+        const name##_elem, name##_geom_(), fn, ctx);                                             \
   }                                                                                              \
   FARDS_API int name##_transform(name *v, size_t from, size_t to,                                 \
                                      int (*fn)(T *, size_t, void *), void *ctx) {                \

@@ -48,7 +48,7 @@ static inline int fards_seq_resize(struct fards_seq *s, size_t n, struct fards_g
   FARDS_API int name##_push(name *v, T x) {                                                       \
     return fards_seq_append(&v->seq, &x, 1, name##_geom_());                                     \
   }                                                                                              \
-  FARDS_API int name##_append(name *v, const T *src, size_t n) {                                  \
+  FARDS_API int name##_append(name *v, const name##_elem *src, size_t n) {                       \
     return fards_seq_append(&v->seq, src, n, name##_geom_());                                    \
   }                                                                                              \
   /* Removes the last element into *out (out may be NULL); returns 0 when the vector was empty. */ \
