@@ -165,8 +165,9 @@ START_TEST(vector_push_pop_resize_clear) {
 }
 END_TEST
 
-/* Lengths no memory could hold fail with -1 (NULL) and leave the structure as it was: the spine's
- * byte size must not wrap into a small allocation, nor a length into a small one. */
+/* Lengths no memory could hold fail with -1 (NULL) at once and leave the structure as it was: the
+ * spine's byte size must not wrap into a small allocation, nor a length into a small one, and no
+ * absurd allocation is even attempted (ASan aborts on one). */
 START_TEST(impossible_sizes_fail_cleanly) {
   pagevec *v = pagevec_new();
   struct page3k p = {{42}};

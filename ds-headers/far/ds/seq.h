@@ -19,6 +19,11 @@
 #define FARDS_SEQ_CHUNK (4u << 10)
 #endif
 
+/* The most chunk bytes a sequence may span: a far address has 51 bits of offset per size class, so
+ * no more could ever be allocated. Checked before the spine grows, whose byte size could otherwise
+ * wrap into a small allocation. */
+#define FARDS_SEQ_MAX_BYTES ((size_t)1 << 51)
+
 /* Chunks a confirmed stride prefetches ahead of the access stream. */
 #ifndef FARDS_STRIDE_DEPTH
 #define FARDS_STRIDE_DEPTH 16u
@@ -60,7 +65,7 @@ static inline void fards_seq_destroy(struct fards_seq *s) {
  * appended). */
 static inline int fards_seq_grow(struct fards_seq *s, size_t n, struct fards_geom g) {
   size_t need = n / g.per + (n % g.per != 0);
-  if (need > SIZE_MAX / 2 / sizeof *s->chunk) /* the spine's byte size would wrap */
+  if (need > FARDS_SEQ_MAX_BYTES / g.cb) /* more than the far heap could ever hold */
     return -1;
   if (need > s->spine_cap) {
     size_t cap = s->spine_cap ? s->spine_cap * 2 : 8;
