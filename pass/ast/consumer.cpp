@@ -6,6 +6,7 @@
 #include "alloc_sites.h"
 #include "builder.h"
 #include "diagnostics.h"
+#include "int_casts.h"
 #include "scope_jumps.h"
 #include "scopes.h"
 
@@ -23,15 +24,11 @@ namespace {
 class BodyVisitor : public RecursiveASTVisitor<BodyVisitor> {
 public:
   BodyVisitor(ASTContext &ctx, FunctionDecl *fn)
-      : allocs(ctx), scopes(ctx), diagnostics(ctx), fn(fn) {}
+      : allocs(ctx), scopes(ctx), diagnostics(ctx), intCasts(ctx), fn(fn) {}
 
   bool VisitBinaryOperator(BinaryOperator *op) {
     if (op->getOpcode() == BO_Assign) allocs.flowsInto(op->getRHS(), op->getLHS()->getType());
-    diagnostics.checkMaskedPointer(op);
-    return true;
-  }
-  bool VisitCompoundAssignOperator(CompoundAssignOperator *op) {
-    diagnostics.checkMaskedPointer(op);
+    intCasts.visitOperator(op);
     return true;
   }
   bool VisitVarDecl(VarDecl *var) {
@@ -54,7 +51,7 @@ public:
     return true;
   }
   bool VisitCastExpr(CastExpr *cast) {
-    diagnostics.checkPointerToInt(cast);
+    intCasts.visitCast(cast);
     return true;
   }
   bool VisitInitListExpr(InitListExpr *list) {
@@ -80,6 +77,7 @@ private:
   AllocSiteRewriter allocs;
   ScopeRewriter scopes;
   FarDiagnostics diagnostics;
+  IntCastChecker intCasts;
   FunctionDecl *fn;
 };
 

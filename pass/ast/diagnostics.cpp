@@ -27,14 +27,6 @@ FarDiagnostics::FarDiagnostics(ASTContext &ctx) : ctx(ctx), diags(ctx.getDiagnos
       DiagnosticsEngine::Error,
       "inline asm operand may refer to far memory; the far-memory plugin cannot put a barrier "
       "inside asm (copy the value to a local variable first)");
-  truncateError = diags.getCustomDiagID(
-      DiagnosticsEngine::Error,
-      "pointer that may be far converted to %0-bit integer %1; the far tag in bits 63..56 "
-      "would be lost");
-  maskError = diags.getCustomDiagID(
-      DiagnosticsEngine::Error,
-      "integer from a pointer that may be far is %select{masked|shifted}0; far pointers keep a "
-      "tag in bits 63..56 that this would destroy");
   externalWarning = diags.getCustomDiagID(
       DiagnosticsEngine::Warning,
       "pointer that may point to far memory passed to external function '%0', which farcc cannot "
@@ -50,40 +42,6 @@ void FarDiagnostics::checkAsm(const GCCAsmStmt *asmStmt) {
     const Expr *in = asmStmt->getInputExpr(i);
     if (lvalueMayBeFar(in) || mayPointToFar(in)) diags.Report(in->getExprLoc(), asmError);
   }
-}
-
-void FarDiagnostics::checkPointerToInt(const CastExpr *cast) {
-  if (cast->getCastKind() != CK_PointerToIntegral || !mayPointToFar(cast->getSubExpr())) return;
-  uint64_t width = ctx.getTypeSize(cast->getType());
-  if (width < 64)
-    diags.Report(cast->getExprLoc(), truncateError) << (unsigned)width << cast->getType();
-}
-
-// The integer operand comes from a pointer that may be far.
-static bool isFarPointerAsInt(const Expr *expr) {
-  expr = expr->IgnoreParens();
-  while (const auto *cast = dyn_cast<CastExpr>(expr)) {
-    if (cast->getCastKind() == CK_PointerToIntegral) return mayPointToFar(cast->getSubExpr());
-    expr = cast->getSubExpr()->IgnoreParens();
-  }
-  return false;
-}
-
-void FarDiagnostics::checkMaskedPointer(const BinaryOperator *op) {
-  bool shift = op->isShiftOp() || op->getOpcode() == BO_ShlAssign || op->getOpcode() == BO_ShrAssign;
-  bool mask = op->getOpcode() == BO_And || op->getOpcode() == BO_AndAssign;
-  if (!shift && !mask) return;
-  const Expr *lhs = op->getLHS(), *rhs = op->getRHS();
-  if (mask) {
-    // Masks that keep the whole top byte are harmless (e.g. clearing low alignment bits).
-    Expr::EvalResult value;
-    const Expr *constant = isFarPointerAsInt(lhs) ? rhs : lhs;
-    if (constant->EvaluateAsInt(value, ctx) && value.Val.getInt().getBitWidth() >= 64 &&
-        (value.Val.getInt().getZExtValue() >> 56) == 0xff)
-      return;
-  }
-  if (isFarPointerAsInt(lhs) || (mask && isFarPointerAsInt(rhs)))
-    diags.Report(op->getOperatorLoc(), maskError) << (shift ? 1 : 0);
 }
 
 void FarDiagnostics::checkExternalCall(const CallExpr *call) {

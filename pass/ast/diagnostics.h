@@ -1,6 +1,6 @@
 // Compile-time diagnostics with file:line:col: errors for constructs the plugin cannot make safe
-// (inline asm on far memory, far pointers truncated or masked as integers), warnings for
-// far-derived pointers handed to external library functions it cannot see into.
+// (inline asm on far memory), warnings for far-derived pointers handed to external library
+// functions it cannot see into. Far pointers as integers: int_casts.h.
 #ifndef FARPASS_AST_DIAGNOSTICS_H
 #define FARPASS_AST_DIAGNOSTICS_H
 
@@ -14,14 +14,12 @@ class FarDiagnostics {
 public:
   explicit FarDiagnostics(clang::ASTContext &ctx);
   void checkAsm(const clang::GCCAsmStmt *asmStmt);
-  void checkPointerToInt(const clang::CastExpr *cast);
-  void checkMaskedPointer(const clang::BinaryOperator *op);
   void checkExternalCall(const clang::CallExpr *call);
 
 private:
   clang::ASTContext &ctx;
   clang::DiagnosticsEngine &diags;
-  unsigned asmError, truncateError, maskError, externalWarning;
+  unsigned asmError, externalWarning;
 };
 
 } // namespace farpass
