@@ -94,15 +94,18 @@ static inline void fards_clist_clear(struct fards_clist *l) {
   fards_clist_init(l);
 }
 
-/* A stream moving towards `back` entered chunk n: prefetch its window (see fards_window_cross). */
+/* A stream moving towards `back` entered chunk n: prefetch its window (see fards_window_cross),
+ * chunks adjacent in far memory in one request. */
 static inline void fards_clist_cross(const struct fards_cnode *n, int back, size_t *ahead,
                                      size_t cb) {
   size_t lo, hi;
+  struct fards_prefetch_run run = {NULL, 0};
   if (!fards_window_cross(ahead, fards_window_chunks(cb), &lo, &hi))
     return;
   for (size_t d = 1; d <= hi && (n = fards_cnode_step(n, back)) != NULL; d++)
     if (d >= lo)
-      fards_prefetch(n->data, cb);
+      fards_run_add(&run, n->data, cb);
+  fards_run_flush(&run);
 }
 
 /* ---- Both ends: push, pop, peek. back = 1 is the back end, 0 the front. ---- */

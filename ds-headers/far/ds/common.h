@@ -204,6 +204,36 @@ static inline int fards_window_cross(size_t *ahead, size_t window, size_t *lo, s
   return 1;
 }
 
+/* Chunks a stream prefetches, gathered into runs adjacent in far memory so that each run goes out as
+ * one request (chunks allocated one after another usually are adjacent): one request per chunk
+ * costs the runtime and the server about as much per 4 KiB chunk as one for a whole run. */
+struct fards_prefetch_run {
+  const char *start;
+  size_t len; /* 0: empty */
+};
+
+static inline void fards_run_flush(struct fards_prefetch_run *r) {
+  if (r->len)
+    fards_prefetch(r->start, r->len);
+  r->len = 0;
+}
+
+/* Adds [p, p + len) to the run: it extends the run at either end (streams run both ways), or the
+ * run is sent and a new one starts. */
+static inline void fards_run_add(struct fards_prefetch_run *r, const void *p, size_t len) {
+  const char *c = (const char *)p;
+  if (r->len && c == r->start + r->len) {
+    r->len += len;
+  } else if (r->len && c + len == r->start) {
+    r->start = c;
+    r->len += len;
+  } else {
+    fards_run_flush(r);
+    r->start = c;
+    r->len = len;
+  }
+}
+
 /* An index outside the structure: a clear message, then abort() like a failed assertion. Kept out
  * of line: plain static (unused when nothing calls it), since GCC warns about noinline on an
  * inline function. */

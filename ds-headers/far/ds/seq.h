@@ -101,24 +101,14 @@ static inline char *fards_seq_addr(const struct fards_seq *s, size_t i, struct f
  * as one request. */
 static inline void fards_seq_prefetch_chunks(const struct fards_seq *s, size_t first,
                                              ptrdiff_t step, size_t count, size_t cb) {
-  const char *run = NULL;
-  size_t runlen = 0;
+  struct fards_prefetch_run run = {NULL, 0};
   for (size_t k = 0; k < count; k++) {
     ptrdiff_t c = (ptrdiff_t)first + (ptrdiff_t)k * step;
     if (c < 0 || (size_t)c >= s->nchunks)
       break;
-    const char *p = (const char *)s->chunk[c];
-    if (run && p == run + runlen) {
-      runlen += cb;
-      continue;
-    }
-    if (run)
-      fards_prefetch(run, runlen);
-    run = p;
-    runlen = cb;
+    fards_run_add(&run, s->chunk[c], cb);
   }
-  if (run)
-    fards_prefetch(run, runlen);
+  fards_run_flush(&run);
 }
 
 /* A stream over chunks up to `last` entered chunk c: prefetch its window (see fards_window_cross). */
