@@ -67,17 +67,20 @@ struct FormatFunction {
   bool scanf;
   int sizedDest;        // snprintf: argument 0 is a destination of the size in argument 1
   const char *farDest;  // sprintf: the far-aware replacement when argument 0 may be far
+  bool pointerDest;     // asprintf: argument 0 receives a pointer
 };
 
 const StringMap<FormatFunction> &formatFunctions() {
   static const StringMap<FormatFunction> table = {
-      {"printf", {0, false, -1, nullptr}},  {"fprintf", {1, false, -1, nullptr}},
-      {"dprintf", {1, false, -1, nullptr}}, {"sprintf", {1, false, -1, "farcc_sprintf"}},
-      {"snprintf", {2, false, 0, nullptr}}, {"scanf", {0, true, -1, nullptr}},
-      {"fscanf", {1, true, -1, nullptr}},   {"sscanf", {1, true, -1, nullptr}},
+      {"printf", {0, false, -1, nullptr, false}},  {"fprintf", {1, false, -1, nullptr, false}},
+      {"dprintf", {1, false, -1, nullptr, false}}, {"sprintf", {1, false, -1, "farcc_sprintf", false}},
+      {"snprintf", {2, false, 0, nullptr, false}}, {"asprintf", {1, false, -1, nullptr, true}},
+      {"scanf", {0, true, -1, nullptr, false}},    {"fscanf", {1, true, -1, nullptr, false}},
+      {"sscanf", {1, true, -1, nullptr, false}},
       // glibc's <stdio.h> renames the scanf family to its C99 versions
-      {"__isoc99_scanf", {0, true, -1, nullptr}}, {"__isoc99_fscanf", {1, true, -1, nullptr}},
-      {"__isoc99_sscanf", {1, true, -1, nullptr}}};
+      {"__isoc99_scanf", {0, true, -1, nullptr, false}},
+      {"__isoc99_fscanf", {1, true, -1, nullptr, false}},
+      {"__isoc99_sscanf", {1, true, -1, nullptr, false}}};
   return table;
 }
 
@@ -181,6 +184,7 @@ private:
       call->setCalledFunction(module.getOrInsertFunction(fn.farDest, call->getFunctionType()));
       changed = true;
     }
+    if (fn.pointerDest) changed |= bounce(call, 0, size(sizeof(void *)), size(sizeof(void *)));
     if (fn.sizedDest >= 0) {
       Value *destSize = call->getArgOperand(fn.sizedDest + 1);
       changed |= bounce(call, fn.sizedDest, destSize, destSize);

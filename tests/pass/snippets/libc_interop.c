@@ -1,5 +1,6 @@
 // libc calls whose pointer arguments may be far: far-aware versions or bounce buffers.
 // FARCC: -O0 -S -emit-llvm -o -
+#define _GNU_SOURCE /* asprintf */
 #include "common.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,3 +59,12 @@ int collate(struct node *p) { return strcoll(p->name, "m"); }
 // CHECK-LABEL: define {{.*}} @collate(
 // CHECK: call i8* @farcc_bounce_in(
 // CHECK: call i32 @strcoll(
+// asprintf: %s arguments get bounce buffers, and so does the pointer it stores when that is far.
+char *format(struct node *p) { char *s = 0; asprintf(&s, "%s", p->name); return s; }
+// CHECK-LABEL: define {{.*}} @format(
+// CHECK: [[A:%.*]] = call i8* @farcc_bounce_in(i8* {{%.*}}, i64 0)
+// CHECK: call i32 (i8**, i8*, ...) @asprintf(i8** {{.*}}, i8* {{.*}}, i8* {{.*}}[[A]])
+void format_into(struct node *p, char **far_slot) { asprintf(far_slot, "%d", p->v); }
+// CHECK-LABEL: define {{.*}} @format_into(
+// CHECK: [[D:%.*]] = call i8* @farcc_bounce_in(i8* {{%.*}}, i64 8)
+// CHECK: call void @farcc_bounce_out(i8* {{%.*}}, i8* [[D]], i64 8)
