@@ -23,15 +23,18 @@ static int has_suffix(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-enum input_kind { INPUT_C, INPUT_FOREIGN, INPUT_LINK };
+/* INPUT_PREPROCESSED: C that is compiled but not preprocessed again (a .i, -x cpp-output). */
+enum input_kind { INPUT_C, INPUT_PREPROCESSED, INPUT_FOREIGN, INPUT_LINK };
 
 /* The kind of an input, from an active `-x LANG` or else from its name. */
 static enum input_kind input_kind(const char *name, const char *language) {
-  if (language && strcmp(language, "none") != 0)
+  if (language && strcmp(language, "none") != 0) {
+    if (strcmp(language, "cpp-output") == 0) return INPUT_PREPROCESSED;
     return strcmp(language, "c") == 0 || strcmp(language, "c-header") == 0 ? INPUT_C
                                                                            : INPUT_FOREIGN;
-  if (has_suffix(name, ".c") || has_suffix(name, ".h") || has_suffix(name, ".i"))
-    return INPUT_C;
+  }
+  if (has_suffix(name, ".c") || has_suffix(name, ".h")) return INPUT_C;
+  if (has_suffix(name, ".i")) return INPUT_PREPROCESSED;
   static const char *const foreign[] = {".s", ".S", ".sx", ".cc", ".cpp", ".cxx", ".C",
                                         ".c++", ".m", ".ii", NULL};
   for (const char *const *f = foreign; *f; f++)
@@ -43,7 +46,11 @@ static void note_input(struct farcc_mode *mode, const char *arg, const char *lan
                        int *inputs, int *c_sources) {
   (*inputs)++;
   switch (input_kind(arg, language)) {
-  case INPUT_C: (*c_sources)++; break;
+  case INPUT_C:
+    (*c_sources)++;
+    mode->preprocesses_c = 1;
+    break;
+  case INPUT_PREPROCESSED: (*c_sources)++; break;
   case INPUT_FOREIGN:
     if (!mode->foreign++) mode->first_foreign = arg;
     break;

@@ -38,11 +38,14 @@ static void push_words(struct argv_builder *b, const char *words) {
   for (char *w = strtok(copy, " "); w; w = strtok(NULL, " ")) push(b, w);
 }
 
+/* A preprocessed source (.i) already holds the prelude, if farcc made it. */
 static void push_compile_flags(struct argv_builder *b, const struct farcc_mode *mode,
                                const struct farcc_paths *paths) {
-  pushf(b, "-isystem%s/far/shield", paths->include); /* <pthread.h> without the __scope macro */
-  pushf(b, "-isystem%s", paths->include);
-  push(b, "-includefar/farcc.h"); /* found through -isystem: a system header */
+  if (mode->preprocesses_c) {
+    pushf(b, "-isystem%s/far/shield", paths->include); /* <pthread.h> without the __scope macro */
+    pushf(b, "-isystem%s", paths->include);
+    push(b, "-includefar/farcc.h"); /* found through -isystem: a system header */
+  }
   if (mode->preprocesses) return;
   pushf(b, "-fplugin=%s", paths->plugin);
   pushf(b, "-fpass-plugin=%s", paths->plugin);
@@ -75,7 +78,7 @@ char **farcc_clang_argv(int argc, char **argv, const struct farcc_mode *mode,
   for (int i = 1; i < argc; i++)
     if (!farcc_is_own_option(argv[i])) push(&b, argv[i]);
   /* Fortified libc entry points (__memcpy_chk & co.) would bypass the libc interop. */
-  if (mode->compiles) push(&b, "-U_FORTIFY_SOURCE");
+  if (mode->preprocesses_c) push(&b, "-U_FORTIFY_SOURCE");
   if (mode->links) push_link_flags(&b, paths);
   return b.argv;
 }

@@ -22,7 +22,8 @@ struct farcc_mode {
   int verbose;      /* -v or -### */
   int foreign;      /* number of non-C sources (assembly, C++) among the inputs */
   const char *first_foreign;
-  int c_sources;    /* number of C sources among the inputs */
+  int c_sources;    /* number of C sources among the inputs (preprocessed ones included) */
+  int preprocesses_c; /* some C source is not preprocessed yet: it needs the prelude */
   /* --emit-rewritten[=PATH]: NULL if absent, "" for <source>.far.ll in the current directory */
   const char *emit_rewritten;
   int debug_info;   /* some -g option is given */

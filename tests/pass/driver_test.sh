@@ -50,6 +50,12 @@ EOF
 "$farcc" -Werror=implicit-function-declaration -o gnu gnu.c && ./gnu || fail "#define _GNU_SOURCE in the source is lost"
 printf '#define _POSIX_C_SOURCE 200809L\n#include <string.h>\nint main(void) { return strdup("x")[0] != 120; }\n' > posix.c
 "$farcc" -std=c99 -Werror=implicit-function-declaration -o posix posix.c && ./posix || fail "#define _POSIX_C_SOURCE with -std=c99 is lost"
+# Preprocessed sources (farcc -E, then compiling the .i, as -save-temps and ccache do) are
+# instrumented, as .i or as -x cpp-output, without the prelude's flags a second time.
+"$farcc" -E one.c -o one.i || fail "-E -o one.i"
+"$farcc" -O1 -c one.i -o i.o 2>err.txt && nm i.o | grep -q far_read || fail ".i not instrumented"
+[ -s err.txt ] && fail "compiling a .i: $(cat err.txt)"
+"$farcc" -O1 -x cpp-output -c one.i -o cpp.o && nm cpp.o | grep -q far_read || fail "-x cpp-output not instrumented"
 # --emit-rewritten: the instrumented IR, headed by source lines, runtime calls marked; the object
 # is still built. =PATH takes one source; preprocessing alone is refused.
 "$farcc" --emit-rewritten -O1 -c one.c -o one.o && [ -f one.o ] || fail "--emit-rewritten -c"
