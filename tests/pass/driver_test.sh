@@ -50,6 +50,8 @@ EOF
 "$farcc" -Werror=implicit-function-declaration -o gnu gnu.c && ./gnu || fail "#define _GNU_SOURCE in the source is lost"
 printf '#define _POSIX_C_SOURCE 200809L\n#include <string.h>\nint main(void) { return strdup("x")[0] != 120; }\n' > posix.c
 "$farcc" -std=c99 -Werror=implicit-function-declaration -o posix posix.c && ./posix || fail "#define _POSIX_C_SOURCE with -std=c99 is lost"
+# The prelude is C89 too (old Makefiles say -ansi): __inline__, no // comments.
+"$farcc" -std=c89 -pedantic-errors -Wall -Werror -c one.c -o c89.o || fail "-std=c89 -pedantic-errors"
 # Preprocessed sources (farcc -E, then compiling the .i, as -save-temps and ccache do) are
 # instrumented, as .i or as -x cpp-output, without the prelude's flags a second time.
 "$farcc" -E one.c -o one.i || fail "-E -o one.i"

@@ -28,19 +28,19 @@
  * removed by the plugin; without the plugin it is the identity. */
 #define __nocache(lvalue) (*(__typeof__(lvalue) *)__far_nocache_mark(&(lvalue)))
 
-static inline void *__far_nocache_mark(const void *p) { return (void *)p; }
+static __inline__ void *__far_nocache_mark(const void *p) { return (void *)p; }
 
 /* The guard holds the enclosing scope's don't-cache mode, which the block's close restores: a
  * `__scope_nocache` block nested in another scope (a loop scope the plugin holds across
  * iterations, say) makes only its own accesses non-temporal. */
-static inline int __far_scope_open(unsigned site, int nontemporal) {
+static __inline__ int __far_scope_open(unsigned site, int nontemporal) {
   far_scope_enter(site);
   int outer_nontemporal = (int)(far_self.pending & FAR_PENDING_NT);
   if (nontemporal) far_scope_nontemporal();
   return outer_nontemporal;
 }
 
-static inline void __far_scope_close(int *outer_nontemporal) {
+static __inline__ void __far_scope_close(int *outer_nontemporal) {
   if (!*outer_nontemporal) far_self.pending &= ~FAR_PENDING_NT;
   far_scope_exit();
 }

@@ -23,7 +23,7 @@ extern "C" {
 #ifdef FAR_RT_DEFINE_INLINES
 #define FAR_INLINE
 #else
-#define FAR_INLINE extern inline __attribute__((gnu_inline, always_inline))
+#define FAR_INLINE extern __inline__ __attribute__((gnu_inline, always_inline)) /* __inline__: also -std=c89 */
 #endif
 
 /* 1 when clang instruments for ThreadSanitizer (GCC says so with __SANITIZE_THREAD__). Nested, as
@@ -102,7 +102,7 @@ size_t far_usable_size(const void *p);
  * with, or fetched alongside, unrelated cold objects. Larger sizes behave as far_malloc. */
 void *far_malloc_hot(size_t n);
 
-static inline int far_is_far(const void *p) {
+static __inline__ int far_is_far(const void *p) {
   return ((uintptr_t)p >> 56) == FAR_ADDR_TAG;
 }
 
