@@ -1,8 +1,11 @@
 #!/bin/sh
 # farcc as CC of a make, a CMake and an autotools project: each builds, and its program prints
-# what the same sources print when built with plain clang (using far/annotations.h).
-# usage: run_projects.sh FARCC SOURCE_DIR KIND... (KIND: make, cmake or autotools; autotools
-# exits 77, "skipped", when autoreconf is not installed)
+# what the same sources print when built with plain clang (using far/annotations.h). KIND install
+# installs FARCC's build tree (cmake --install) into a temporary prefix and uses that farcc: one
+# command mixing a .c, a .a, -l and -pthread, and a program larger than its budget, whose
+# embedded farmemd must be found in the prefix.
+# usage: run_projects.sh FARCC SOURCE_DIR KIND... (KIND: make, cmake, autotools or install;
+# autotools exits 77, "skipped", when autoreconf is not installed)
 set -eu
 farcc=$1 src=$2
 shift 2
@@ -47,6 +50,16 @@ for kind in "$@"; do
     [ -s .deps/gnu_check.Po ] || { echo "no dependency file from farcc -MD"; exit 1; }
     check autotools ./shapes_demo "$expected"
     check autotools ./gnu_check "Far Memory/Memory 2"
+    cd - >/dev/null ;;
+  install)
+    quietly "$work/install.log" cmake --install "$(dirname "$(dirname "$farcc")")" --prefix "$work/prefix"
+    installed=$work/prefix/bin/farcc
+    mkdir "$work/inst" && cd "$work/inst"
+    "$installed" -O2 -c "$src/make/shapes.c" -o shapes.o && ar rcs libshapes.a shapes.o
+    "$installed" -O2 -pthread -o shapes_demo "$src/make/main.c" libshapes.a -lm
+    check install ./shapes_demo "$expected"
+    "$installed" -O2 -o big "$src/install/big.c"
+    check install ./big "$(FAR_LOCAL_MEM=1G ./big)"
     cd - >/dev/null ;;
   *) echo "unknown project kind $kind"; exit 2 ;;
   esac
