@@ -184,8 +184,8 @@ static void prefetch_range(const void *addr, size_t len, int kind) {
 void far_prefetch(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NORMAL); }
 
 /* Scattered objects (a batched hashtable get): WINDOW_OBJECTS per asynchronous readv, up to the
- * budget, like far_prefetch. */
-static void prefetch_objects(const void *const *addrs, size_t n, int lazy) {
+ * budget, like far_prefetch; object i goes to a region of kind kinds[i] (kinds NULL: normal). */
+static void prefetch_objects(const void *const *addrs, const unsigned char *kinds, size_t n, int lazy) {
   size_t used = far_local_bytes(), room = used < far_rt.budget ? far_rt.budget - used : 0;
   for (size_t at = 0; at < n && room;) {
     struct batch *b = batch_new();
@@ -199,18 +199,19 @@ static void prefetch_objects(const void *const *addrs, size_t n, int lazy) {
         break;
       }
       room -= size;
-      claim(b, far_addr_class(a), far_addr_id(a), FAR_REGION_NORMAL);
+      claim(b, far_addr_class(a), far_addr_id(a), kinds ? kinds[at] : FAR_REGION_NORMAL);
     }
     batch_send_as(b, lazy);
   }
 }
 
-void far_prefetch_objects(const void *const *addrs, size_t n) { prefetch_objects(addrs, n, 0); }
+void far_prefetch_objects(const void *const *addrs, size_t n) { prefetch_objects(addrs, NULL, n, 0); }
 
 /* Prefetches queued by far_prefetch_objects_later on this thread: not claimed yet (their entries
  * still say "on the server"), so a queue that is never sent costs nothing but the hint. */
 static __thread struct {
   const void *addr[WINDOW_OBJECTS];
+  unsigned char kind[WINDOW_OBJECTS]; /* the region kind each goes to */
   size_t n;
   uint64_t calls;  /* far_prefetch_objects_later calls so far (far_prefetch_queue_mark) */
   uint64_t oldest; /* the call whose objects have waited longest, while n > 0 */
@@ -223,7 +224,7 @@ void far_prefetch_flush(void) {
   /* Fetched for this thread's later use: its replies are read by the thread when it comes back for
    * an object (net_readv_lazy), not by the poller woken by each reply (benchmarks/RESULTS.md, ## ds:
    * hashtable_25pct_share 0.39 / 0.39 lazy against 0.33 / 0.27 with the poller, quiet, alternated). */
-  prefetch_objects(later.addr, n, 1);
+  prefetch_objects(later.addr, later.kind, n, 1);
 }
 
 bool far_prefetch_queued(void) { return later.n != 0; }
@@ -237,14 +238,40 @@ void far_prefetch_flush_to(uint64_t mark) {
 /* Every request costs both ends a send, a receive and a wake-up whatever it carries, so queued
  * objects leave together once COALESCE_OBJECTS are queued (or when this thread needs one of them,
  * see far_object_local, or asks with far_prefetch_flush / far_prefetch_flush_to). */
-void far_prefetch_objects_later(const void *const *addrs, size_t n) {
+static void queue_later(const void *const *addrs, size_t n, int kind) {
   uint64_t call = ++later.calls;
   for (size_t i = 0; i < n; i++) {
     if (later.n == WINDOW_OBJECTS) far_prefetch_flush();
     if (!later.n) later.oldest = call;
+    later.kind[later.n] = (unsigned char)kind;
     later.addr[later.n++] = addrs[i];
   }
   if (later.n >= COALESCE_OBJECTS) far_prefetch_flush();
+}
+
+void far_prefetch_objects_later(const void *const *addrs, size_t n) {
+  queue_later(addrs, n, FAR_REGION_NORMAL);
+}
+
+/* The same into the non-temporal region, which the evacuator empties first without keeping
+ * anything: for objects the caller expects to use once (a hashtable entry missed for the first
+ * time in a while). */
+void far_prefetch_objects_later_nt(const void *const *addrs, size_t n) {
+  queue_later(addrs, n, FAR_REGION_NT);
+}
+
+/* Objects wanted soon by this thread: when it has prefetches queued, they leave together in one lazy
+ * request (a request and, for the reply, a wake-up of the poller fewer); else in one of their own,
+ * whose reply the poller installs on its own core while this thread goes on. (Webfront's page of
+ * each request: at 25% its entries are queued and the page joins them; at 100% nothing is queued,
+ * and reading the page's reply on the request thread cost it 9-17% more CPU.) */
+void far_prefetch_objects_shared(const void *const *addrs, size_t n) {
+  if (!later.n) {
+    prefetch_objects(addrs, NULL, n, 0);
+    return;
+  }
+  queue_later(addrs, n, FAR_REGION_NORMAL);
+  far_prefetch_flush();
 }
 
 void far_prefetch_nt(const void *addr, size_t len) { prefetch_range(addr, len, FAR_REGION_NT); }

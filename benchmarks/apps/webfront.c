@@ -147,14 +147,13 @@ static void start(struct server *w, uint64_t q, struct slot *sl) {
 }
 
 /* Prefetches element i's far object together with the hashtable entries this thread has queued
- * (the next requests' fetches), in one request whose reply this thread reads when it needs the page
- * (far_prefetch_objects_later; lazy), instead of a request of its own answered through the runtime's
- * poller: a request and a wake-up fewer per page. The local-only build does nothing here, as its
- * pages_prefetch would. */
+ * (the next requests' fetches), when there are some, in one request whose reply this thread reads
+ * when it needs the page, instead of a request of its own answered through the runtime's poller: a
+ * request and a wake-up fewer per page (far_prefetch_objects_shared). The local-only build does
+ * nothing here, as its pages_prefetch would. */
 static void prefetch_page(pages *a, uint64_t i) {
   const void *addr = fards_seq_addr(&a->seq, i, pages_geom_());
-  fards_prefetch_objects(&addr, 1);
-  fards_prefetch_flush();
+  far_prefetch_objects_shared(&addr, 1);
 }
 
 /* Its second step: the values (waiting only for entries still on their way), their digest and the

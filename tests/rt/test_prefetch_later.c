@@ -3,7 +3,8 @@
  * when the thread needs an object that is not local; queued
  * objects are hints only (another thread reads one on demand, the queue then skips it); a window
  * of 64 is never exceeded; one coalesced request completes the waits of several threads; the
- * thread reads its queue's replies itself (lazy requests). */
+ * thread reads its queue's replies itself (lazy requests); far_prefetch_objects_shared joins a
+ * queue or leaves alone; far_prefetch_objects_later_nt lands in the non-temporal region. */
 #include <pthread.h>
 #include <unistd.h>
 
@@ -187,7 +188,58 @@ START_TEST(one_request_completes_every_waiter) {
 }
 END_TEST
 
+static int region_kind(const void *p) {
+  const void *local = far_local_hint(p);
+  ck_assert_ptr_nonnull(local);
+  return far_region_of(local)->kind;
+}
+
+/* far_prefetch_objects_shared with objects queued: they and the queue leave in one request. */
+START_TEST(shared_objects_join_the_queue) {
+  remote_objects();
+  uint64_t r0 = requests(), i0 = issued(), m0 = far_stats().c.miss;
+  queue(0, 10);
+  far_prefetch_objects_shared((const void *const *)&obj[50], 2);
+  ck_assert_uint_eq(requests(), r0 + 1);
+  ck_assert_uint_eq(issued(), i0 + 12);
+  rt_verify(obj[51], OBJ, 51, 0); /* read by this thread: the reply is lazy */
+  await_resident(0, 10);
+  rt_verify(obj[50], OBJ, 50, 0);
+  ck_assert_uint_eq(far_stats().c.miss, m0);
+}
+END_TEST
+
+/* ... and with nothing queued they leave at once in a request of their own. */
+START_TEST(shared_objects_alone_leave_at_once) {
+  remote_objects();
+  uint64_t r0 = requests(), m0 = far_stats().c.miss;
+  far_prefetch_objects_shared((const void *const *)&obj[7], 3);
+  ck_assert_uint_eq(requests(), r0 + 1);
+  await_resident(7, 3); /* installed without this thread asking */
+  for (int i = 7; i < 10; i++) rt_verify(obj[i], OBJ, (uint64_t)i, 0);
+  ck_assert_uint_eq(far_stats().c.miss, m0);
+}
+END_TEST
+
+/* Objects queued with far_prefetch_objects_later_nt leave with the others but land in the
+ * non-temporal region; the others in a normal one. */
+START_TEST(nt_queued_objects_land_in_the_nt_region) {
+  remote_objects();
+  uint64_t r0 = requests();
+  queue(0, 4);
+  far_prefetch_objects_later_nt((const void *const *)&obj[4], 4);
+  far_prefetch_flush();
+  ck_assert_uint_eq(requests(), r0 + 1);
+  await_resident(0, 8);
+  for (int i = 0; i < 8; i++) ck_assert_int_eq(region_kind(obj[i]), i < 4 ? FAR_REGION_NORMAL : FAR_REGION_NT);
+  for (int i = 0; i < 8; i++) rt_verify(obj[i], OBJ, (uint64_t)i, 0);
+}
+END_TEST
+
 static void add(Suite *s) {
+  rt_add(s, shared_objects_join_the_queue);
+  rt_add(s, shared_objects_alone_leave_at_once);
+  rt_add(s, nt_queued_objects_land_in_the_nt_region);
   rt_add(s, a_queue_leaves_in_one_request_at_32);
   rt_add(s, flush_sends_the_queue_and_an_empty_flush_nothing);
   rt_add(s, flush_to_sends_only_a_queue_old_enough);

@@ -53,6 +53,8 @@ static inline int far_is_resident(const void *p) { return (void)p, 1; }
 static inline const void *far_local_hint(const void *p) { return p; }
 static inline void far_prefetch_objects(const void *const *a, size_t n) { (void)a, (void)n; }
 static inline void far_prefetch_objects_later(const void *const *a, size_t n) { (void)a, (void)n; }
+static inline void far_prefetch_objects_later_nt(const void *const *a, size_t n) { (void)a, (void)n; }
+static inline void far_prefetch_objects_shared(const void *const *a, size_t n) { (void)a, (void)n; }
 static inline void far_prefetch_flush(void) {}
 static inline uint64_t far_prefetch_queue_mark(void) { return 0; }
 static inline void far_prefetch_flush_to(uint64_t m) { (void)m; }
@@ -111,18 +113,24 @@ static inline void fards_prefetch(const void *far, size_t len) {
 
 /* The same for scattered objects (addrs[i] each in its own object), queued on this thread and
  * sent with its next ones (far_prefetch_objects_later): fards_prefetch_flush, or this thread's
- * first access to one of them, sends them at the latest. */
-static inline void fards_prefetch_objects(const void **addrs, size_t n) {
+ * first access to one of them, sends them at the latest. nt: into the runtime's non-temporal region
+ * (evacuated first, never kept), for objects the caller expects to use once. */
+static inline void fards_prefetch_objects_as(const void **addrs, size_t n, int nt) {
 #ifdef FARDS_PREFETCH_OBSERVER
   for (size_t i = 0; i < n; i++)
     FARDS_PREFETCH_OBSERVER(addrs[i], 1);
 #endif
 #ifndef FARDS_NO_PREFETCH
-  far_prefetch_objects_later(addrs, n);
+  (nt ? far_prefetch_objects_later_nt : far_prefetch_objects_later)(addrs, n);
 #else
   (void)addrs;
   (void)n;
+  (void)nt;
 #endif
+}
+
+static inline void fards_prefetch_objects(const void **addrs, size_t n) {
+  fards_prefetch_objects_as(addrs, n, 0);
 }
 
 static inline void fards_prefetch_flush(void) {

@@ -232,6 +232,12 @@ void far_prefetch_objects(const void *const *addrs, size_t n);
  * fetched), or at far_prefetch_flush. One request then carries several callers' objects (batched
  * gets with several batches in flight). Queued objects are only hints until sent. */
 void far_prefetch_objects_later(const void *const *addrs, size_t n);
+/* The same into the non-temporal region (evacuated first, never kept): objects expected to be used
+ * once. Queued and sent with the others. */
+void far_prefetch_objects_later_nt(const void *const *addrs, size_t n);
+/* Prefetches now: together with this thread's queued prefetches in one request when it has some
+ * (read by this thread when it needs them), else as far_prefetch_objects. */
+void far_prefetch_objects_shared(const void *const *addrs, size_t n);
 /* Sends what this thread queued with far_prefetch_objects_later. */
 void far_prefetch_flush(void);
 /* How many far_prefetch_objects_later calls this thread has made: a mark for far_prefetch_flush_to. */
