@@ -109,6 +109,13 @@ void IntCastChecker::visitCast(const CastExpr *cast) {
 }
 
 void IntCastChecker::visitOperator(const BinaryOperator *op) {
+  // A comparison, a logical operator or a remainder consumes the integer: it cannot become a
+  // pointer again (an alignment test such as ((uintptr_t)p & 7) == 0, a hash modulo a size).
+  if (op->isComparisonOp() || op->isLogicalOp() || op->getOpcode() == BO_Rem ||
+      op->getOpcode() == BO_RemAssign) {
+    markInner(op);
+    return;
+  }
   if (lossAt(op) != None) report(op, false);
 }
 

@@ -2,7 +2,8 @@
 // one is a pointer again only while those bits survive. Truncating, masking (without keeping the
 // top byte) or shifting it is reported: an error when the result is turned back into a pointer in
 // the same expression, otherwise a warning (a hash or a key of a far pointer is fine, but a
-// pointer made from it later, which the plugin cannot follow, would not reach the object).
+// pointer made from it later, which the plugin cannot follow, would not reach the object), and
+// nothing when a comparison, a logical operator or a remainder consumes it in the expression.
 #ifndef FARPASS_AST_INT_CASTS_H
 #define FARPASS_AST_INT_CASTS_H
 
