@@ -51,7 +51,9 @@ void FarDiagnostics::checkExternalCall(const CallExpr *call) {
   if (name.startswith("far_") || name.startswith("__far") || name.startswith("farcc_") ||
       name.startswith("__builtin") || isInteropFunction(name))
     return;
-  if (!ctx.getSourceManager().isInSystemHeader(fn->getLocation())) return;
+  // -w: custom warnings ignore it otherwise (and -Werror does not make them errors)
+  if (diags.getIgnoreAllWarnings() || !ctx.getSourceManager().isInSystemHeader(fn->getLocation()))
+    return;
   for (unsigned i = 0; i < call->getNumArgs(); i++)
     if (!isOpaqueArgument(name, i) && mayPointToFar(call->getArg(i))) {
       diags.Report(call->getArg(i)->getExprLoc(), externalWarning) << name;

@@ -99,6 +99,7 @@ void IntCastChecker::markInner(const Stmt *stmt) {
 void IntCastChecker::report(const Expr *lossy, bool backToPointer) {
   if (!reported.insert(lossy).second) return;
   markInner(lossy);
+  if (!backToPointer && diags.getIgnoreAllWarnings()) return; // -w (custom warnings ignore it)
   diags.Report(lossy->getExprLoc(), backToPointer ? lossError : lossWarning) << (int)lossAt(lossy);
 }
 

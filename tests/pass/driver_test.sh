@@ -50,6 +50,11 @@ EOF
 "$farcc" -Werror=implicit-function-declaration -o gnu gnu.c && ./gnu || fail "#define _GNU_SOURCE in the source is lost"
 printf '#define _POSIX_C_SOURCE 200809L\n#include <string.h>\nint main(void) { return strdup("x")[0] != 120; }\n' > posix.c
 "$farcc" -std=c99 -Werror=implicit-function-declaration -o posix posix.c && ./posix || fail "#define _POSIX_C_SOURCE with -std=c99 is lost"
+# -w silences the plugin's own warnings too (clang's -w does not reach custom diagnostics).
+"$farcc" -w -c "$snippets/diag_external.c" -o /dev/null 2>err.txt || fail "-w diag_external.c"
+[ -s err.txt ] && fail "-w: $(cat err.txt)"
+printf '#include <stdint.h>\nstruct __remoteable n { int v; };\nuintptr_t k(struct n *p) { return (uintptr_t)p >> 4; }\n' > key.c
+"$farcc" -w -c key.c -o /dev/null 2>err.txt && [ ! -s err.txt ] || fail "-w: $(cat err.txt)"
 # The prelude is C89 too (old Makefiles say -ansi): __inline__, no // comments.
 "$farcc" -std=c89 -pedantic-errors -Wall -Werror -c one.c -o c89.o || fail "-std=c89 -pedantic-errors"
 # Preprocessed sources (farcc -E, then compiling the .i, as -save-temps and ccache do) are
