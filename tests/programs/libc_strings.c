@@ -38,7 +38,7 @@ static void words_on_stdin(int lines) {
 struct __remoteable line { char text[200]; char *rest; long words; };
 /* Far lines split in place by the three tokenizers and searched with the GNU string functions. */
 static void tokens(void) {
-  enum { N = 100000 };
+  enum { N = 30000 };
   struct line **lines = malloc(N * sizeof *lines);
   for (int i = 0; i < N; i++) {
     lines[i] = calloc(1, sizeof **lines);
@@ -114,7 +114,7 @@ int main(void) {
   puts(arr[3].word);
   /* mem* */
   memmove(r->big + 10, arr[4].big, 100);
-  memcpy(r->big, r->big + 50, 100);      /* overlapping-free, within far */
+  memcpy(r->big, r->big + 100, 50);      /* within one far object, not overlapping */
   memset(r->big + 150, 'z', 50);
   printf("memcmp %d %d memchr %d\n", memcmp(r->big, arr[4].big, 10) == 0, memcmp(r->big + 150, "zzz", 3), memchr(r->big, 'z', 200) != NULL);
   /* fwrite/fread far memory through a temp file */
