@@ -388,7 +388,7 @@ static void zipf_split(valmap *h, const uint64_t *keys, size_t ops, size_t batch
     far_scope_enter(FARDS_SITE_HASH);
     for (size_t j = 0; j < batch; j++)
       hv[j] = valmap_hash_(&keys[i + j]);
-    asked += fards_ht_prefetch_hashes(&h->t, hv, batch, sizeof(valmap_entry_), NULL);
+    asked += fards_ht_prefetch_hashes(&h->t, hv, batch, sizeof(valmap_entry_), NULL, NULL);
     far_prefetch_flush();
     double t1 = now();
     valmap_get_many(h, keys + i, batch, v, NULL);

@@ -379,17 +379,20 @@ static inline int fards_ht_admit(struct fards_ht *t, uint64_t h, size_t entry_si
 /* The first half of a batched get for hashes h[0..n) (n <= FARDS_HT_BATCH) of entries of entry_size
  * bytes: prefetches the entries that are not local (queued: fards_prefetch_objects), and the local
  * ones' bytes into the CPU's caches; returns how many it asked the server for, and sets bit i of
- * *remote (may be NULL) when key i has an entry on its way. On its own so that benchmarks can time
- * it. The index is read in two stages (all slots asked for, then probed), and residency is checked
+ * *remote (may be NULL) when key i has an entry on its way, and local[i] (local may be NULL) to the
+ * local copy of key i's entry, or NULL. On its own so that benchmarks can time it. The index is read in two stages (all slots asked for, then probed), and residency is checked
  * only after every probe, with no lock in between, so the object-table misses of a batch overlap
  * too. An entry removed meanwhile costs a useless fetch at worst (a prefetch is a hint; the runtime
  * installs only what is still awaited). */
 static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t *h, size_t n,
-                                              size_t entry_size, uint64_t *remote) {
+                                              size_t entry_size, uint64_t *remote,
+                                              const char **local_copy) {
   const void *cand[FARDS_HT_BATCH], *once[FARDS_HT_BATCH];
   unsigned char owner[FARDS_HT_BATCH];
   size_t ncand = 0, nwant = 0, nonce = 0;
   uint64_t away = 0;
+  if (local_copy)
+    memset(local_copy, 0, n * sizeof *local_copy);
   fards_ht_prefetch_index(t, h, n);
   for (size_t i = 0; i < n; i++)
     fards_ht_candidates(fards_ht_seg(t, h[i]), h[i], cand, owner, (unsigned char)i, &ncand,
@@ -398,6 +401,8 @@ static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t
     const char *local = (const char *)far_local_hint(cand[i]);
     if (local) {
       fards_ht_prefetch_local(local, entry_size);
+      if (local_copy)
+        local_copy[owner[i]] = local;
     } else {
       if (fards_ht_admit(t, h[owner[i]], entry_size))
         cand[nwant++] = cand[i];
@@ -415,8 +420,9 @@ static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t
 }
 
 /* A batched get in flight: the keys (not copied: they must stay valid until it finishes), their
- * hashes, which of them have an entry on its way (bit i: key i), and the mark of its prefetches in
- * this thread's queue (fards_prefetch_mark). */
+ * hashes, which of them have an entry on its way (bit i: key i), the mark of its prefetches in
+ * this thread's queue (fards_prefetch_mark), and where the local entries' copies were (hints for the
+ * CPU's prefetch only: a copy may have moved since). */
 _Static_assert(FARDS_HT_BATCH <= 64, "a batch's keys are bits of one uint64_t");
 struct fards_ht_pending {
   const char *keys;
@@ -424,6 +430,7 @@ struct fards_ht_pending {
   uint64_t remote;
   uint64_t mark;
   uint64_t h[FARDS_HT_BATCH];
+  const char *local[FARDS_HT_BATCH];
 };
 
 /* The first half of a batched get: hashes up to FARDS_HT_BATCH of the n keys (keys[i] at
@@ -441,7 +448,7 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
   for (size_t i = 0; i < p->n; i++)
     p->h[i] = hash(keys + i * sh.key_size);
   far_scope_enter(FARDS_SITE_HASH);
-  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote);
+  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote, p->local);
   p->mark = fards_prefetch_mark();
   far_scope_exit();
   return p->n;
@@ -458,11 +465,15 @@ static inline size_t fards_ht_get_finish(struct fards_ht *t, const struct fards_
   void *moved[FARDS_HT_BATCH]; /* old copies of the entries regrouped, freed together at the end */
   fards_prefetch_flush_to(p->mark + 1); /* this batch's and the next one's fetches leave now */
 #ifndef FARDS_LOCAL
-  /* The index lines the start stage brought in are gone again by now in the far build (the
-   * runtime's fetches, installs and copies between the two halves evict them): asked for again, all
-   * at once, so the probes below do not miss one after another (webfront at 25%: the probe's loads
-   * were a third of its request loop's samples). The local-only build still has them. */
+  /* The index lines and entries the start stage brought into the CPU's caches are gone again by now
+   * in the far build (the runtime's fetches, installs and copies between the two halves evict
+   * them): asked for again, all at once, so the probes below do not miss one after another
+   * (webfront at 25%: the probe's loads were a third of its request loop's samples). A copy that
+   * moved since costs a useless prefetch (which never faults). The local-only build still has them. */
   fards_ht_prefetch_index(t, p->h, p->n);
+  for (size_t i = 0; i < p->n; i++)
+    if (p->local[i])
+      fards_ht_prefetch_local(p->local[i], sh.obj_size);
 #endif
   far_scope_enter(FARDS_SITE_HASH);
   for (uint64_t away = 0; away <= 1; away++)
