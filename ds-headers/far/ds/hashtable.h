@@ -19,7 +19,10 @@
  * Small entries (up to 128 bytes) share far objects, 32 to one (rt/group.c). An entry that a batched
  * get (get_many, get_many_finish) had to fetch is moved into a far object the runtime fills only
  * with such entries (far_malloc_hot), so recently used entries end up together, away from cold ones
- * (fards_ht_regroup). A move changes no key or value and is invisible to every operation.
+ * (fards_ht_regroup). A move changes no key or value and is invisible to every operation. Larger
+ * entries, objects of their own, are admitted instead: one a batched get fetches for a key not
+ * missed recently goes to the runtime's non-temporal region, and is kept only from its second miss
+ * (fards_ht_admit).
  *
  * Concurrency: the index is split into FARDS_HT_SEGMENTS segments by the top bits of the hash, each an
  * open-addressing table (linear probing, backward-shift deletion) under its own reader-writer lock:
