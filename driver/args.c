@@ -89,6 +89,8 @@ void farcc_classify(int argc, char **argv, struct farcc_mode *mode) {
       dep_with_compile = 1;
     } else if (!strcmp(a, "-shared")) {
       mode->shared = 1;
+    } else if (!strcmp(a, "-static")) {
+      mode->static_link = 1;
     } else if (!strcmp(a, "-v") || !strcmp(a, "-###")) {
       mode->verbose = 1;
     } else if (farcc_is_own_option(a)) {

@@ -56,12 +56,13 @@ static void push_compile_flags(struct argv_builder *b, const struct farcc_mode *
   if (!mode->debug_info) push(b, "-gline-tables-only"); /* for the source-line annotations */
 }
 
-static void push_link_flags(struct argv_builder *b, const struct farcc_paths *paths) {
+static void push_link_flags(struct argv_builder *b, const struct farcc_mode *mode,
+                            const struct farcc_paths *paths) {
   pushf(b, "-L%s", paths->libdir);
   pushf(b, "-Wl,-rpath,%s", paths->libdir);
   push(b, "-lfarinterop");
   push(b, "-lfarrt");
-  push_words(b, FARCC_LINK_DEPS);
+  push_words(b, mode->static_link ? FARCC_STATIC_LINK_DEPS : FARCC_LINK_DEPS);
   push(b, "-pthread");
 }
 
@@ -79,6 +80,6 @@ char **farcc_clang_argv(int argc, char **argv, const struct farcc_mode *mode,
     if (!farcc_is_own_option(argv[i])) push(&b, argv[i]);
   /* Fortified libc entry points (__memcpy_chk & co.) would bypass the libc interop. */
   if (mode->preprocesses_c) push(&b, "-U_FORTIFY_SOURCE");
-  if (mode->links) push_link_flags(&b, paths);
+  if (mode->links) push_link_flags(&b, mode, paths);
   return b.argv;
 }

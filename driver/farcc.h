@@ -18,6 +18,7 @@ struct farcc_mode {
   int links;        /* the final step is a link */
   int preprocesses; /* -E, or -M / -MM without -MD / -MMD: no code generation */
   int shared;       /* -shared: linking a shared object */
+  int static_link;  /* -static: the runtime's dependencies' own dependencies too */
   int info_only;    /* --version, -dumpversion, -print-*: clang answers, nothing is built */
   int verbose;      /* -v or -### */
   int foreign;      /* number of non-C sources (assembly, C++) among the inputs */

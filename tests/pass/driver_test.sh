@@ -55,6 +55,8 @@ printf '#define _POSIX_C_SOURCE 200809L\n#include <string.h>\nint main(void) { r
 [ -s err.txt ] && fail "-w: $(cat err.txt)"
 printf '#include <stdint.h>\nstruct __remoteable n { int v; };\nuintptr_t k(struct n *p) { return (uintptr_t)p >> 4; }\n' > key.c
 "$farcc" -w -c key.c -o /dev/null 2>err.txt && [ ! -s err.txt ] || fail "-w: $(cat err.txt)"
+# -static links the runtime's dependencies' own (libunwind.a needs liblzma) and runs.
+"$farcc" -static -O1 -o static_gnu gnu.c 2>/dev/null && ./static_gnu || fail "-static"
 # The prelude is C89 too (old Makefiles say -ansi): __inline__, no // comments.
 "$farcc" -std=c89 -pedantic-errors -Wall -Werror -c one.c -o c89.o || fail "-std=c89 -pedantic-errors"
 # Preprocessed sources (farcc -E, then compiling the .i, as -save-temps and ccache do) are
