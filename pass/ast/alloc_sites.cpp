@@ -17,6 +17,7 @@ FunctionDecl *AllocSiteRewriter::farVersion(const FunctionDecl *libc) {
                                .Case("malloc", "far_malloc")
                                .Case("calloc", "far_calloc")
                                .Case("realloc", "farcc_realloc_to_far")
+                               .Case("reallocarray", "farcc_reallocarray_to_far")
                                .Case("strdup", "far_strdup")
                                .Default("");
   return target.empty() ? nullptr : lookupFunction(ctx, target);

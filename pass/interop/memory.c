@@ -5,6 +5,7 @@
 #include <far/interop.h>
 #include <far/rt.h>
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,24 @@ static void *find_byte(const void *s, int c, size_t n, void *(*find)(const void 
   const char *hit = find(local, c, n);
   farcc_bounce_release(local, s);
   return hit ? (char *)s + (hit - local) : NULL;
+}
+
+/* reallocarray's byte count, or ENOMEM when n * size overflows. */
+static int array_bytes(size_t n, size_t size, size_t *bytes) {
+  if (!__builtin_mul_overflow(n, size, bytes)) return 0;
+  errno = ENOMEM;
+  return -1;
+}
+
+void *farcc_reallocarray(void *p, size_t n, size_t size) {
+  size_t bytes;
+  if (!far_is_far(p)) return reallocarray(p, n, size);
+  return array_bytes(n, size, &bytes) ? NULL : far_realloc(p, bytes);
+}
+
+void *farcc_reallocarray_to_far(void *p, size_t n, size_t size) {
+  size_t bytes;
+  return array_bytes(n, size, &bytes) ? NULL : farcc_realloc_to_far(p, bytes);
 }
 
 void *farcc_memchr(const void *s, int c, size_t n) { return find_byte(s, c, n, memchr); }

@@ -27,7 +27,7 @@ constexpr uint64_t kUnboundedScanf = 4096;
 
 const StringMap<StringRef> &redirects() {
   static const StringMap<StringRef> table = {
-      {"free", "far_free"},         {"realloc", "far_realloc"},   {"memcpy", "far_memcpy"},
+      {"free", "far_free"},         {"realloc", "far_realloc"},   {"reallocarray", "farcc_reallocarray"},   {"memcpy", "far_memcpy"},
       {"memmove", "far_memmove"},   {"memset", "far_memset"},       {"memcmp", "far_memcmp"},
       {"strlen", "far_strlen"},     {"strcmp", "far_strcmp"},       {"strncmp", "far_strncmp"},
       {"strcpy", "far_strcpy"},     {"strncpy", "far_strncpy"},     {"strchr", "far_strchr"},

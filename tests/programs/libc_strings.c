@@ -1,6 +1,7 @@
 /* libc on far data beyond tests/programs/libc_interop.c: scanf("%s") straight into a far array
- * that realloc grows, qsort and bsearch over it, strdup whose result is remoteable, the str* and
- * mem* families, sprintf/snprintf/sscanf/fprintf/puts with far strings, fread/fwrite of far
+ * that realloc grows (and a copy that reallocarray grows), qsort and bsearch over it, strdup
+ * whose result is remoteable, the str* and mem* families, sprintf/snprintf/sscanf/fprintf/puts
+ * with far strings, fread/fwrite of far
  * memory, and far lines split in place with strtok, strtok_r and strsep and searched with the GNU
  * extensions. The file defines _GNU_SOURCE before anything else, as many programs do (farcc's
  * prelude must not have fixed glibc's feature-test macros before it). About 35 MB of far data. */
@@ -81,6 +82,15 @@ int main(void) {
     n++;
   }
   printf("read %d records, cap %d\n", n, cap);
+  /* a copy grown with reallocarray (an allocation site like realloc) */
+  int cap2 = 1;
+  struct rec *copy = reallocarray(NULL, cap2, sizeof *copy);
+  for (int i = 0; i < n; i++) {
+    if (i == cap2) copy = reallocarray(copy, cap2 *= 2, sizeof *copy);
+    copy[i] = arr[n - 1 - i];
+  }
+  printf("copy %d %s %s\n", cap2, copy[0].word, copy[n - 1].word);
+  free(copy);
   qsort(arr, n, sizeof *arr, cmp);
   printf("min %s %d max %s %d\n", arr[0].word, arr[0].key, arr[n - 1].word, arr[n - 1].key);
   long found = 0;

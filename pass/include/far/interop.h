@@ -8,6 +8,8 @@
 #include "far/libc_types.h" /* size_t, FILE */
 
 void *farcc_realloc_to_far(void *p, size_t n); /* result is far even when p came from libc */
+void *farcc_reallocarray_to_far(void *p, size_t n, size_t size); /* the same for reallocarray */
+void *farcc_reallocarray(void *p, size_t n, size_t size);        /* p may be far */
 char *farcc_strdup(const char *s);             /* libc copy of a local or far string */
 char *farcc_strndup(const char *s, size_t n);
 char *farcc_strcat(char *dst, const char *src);

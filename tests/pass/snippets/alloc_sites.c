@@ -34,3 +34,9 @@ void release(struct node *p, struct plain *q) { free(p); free(q); }
 // CHECK-LABEL: define {{.*}} @release(
 // CHECK: call void @far_free(
 // CHECK: call void @far_free(
+void grown(struct node **slot, size_t n) { *slot = reallocarray(*slot, n, sizeof **slot); }
+// CHECK-LABEL: define {{.*}} @grown(
+// CHECK: call i8* @farcc_reallocarray_to_far(
+void *untyped(struct node *p, size_t n) { return reallocarray(p, n, 64); }
+// CHECK-LABEL: define {{.*}} @untyped(
+// CHECK: call i8* @farcc_reallocarray(
