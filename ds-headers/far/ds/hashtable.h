@@ -415,7 +415,8 @@ static inline size_t fards_ht_prefetch_hashes(struct fards_ht *t, const uint64_t
     }
   }
   fards_prefetch_objects(cand, nwant);
-  fards_prefetch_objects_as(once, nonce, 1);
+  if (nonce)
+    fards_prefetch_objects_as(once, nonce, 1);
   nwant += nonce;
   if (remote)
     *remote = away;
