@@ -6,6 +6,7 @@
 #include "alloc_sites.h"
 #include "builder.h"
 #include "diagnostics.h"
+#include "format_marks.h"
 #include "int_casts.h"
 #include "scope_jumps.h"
 #include "scopes.h"
@@ -24,7 +25,7 @@ namespace {
 class BodyVisitor : public RecursiveASTVisitor<BodyVisitor> {
 public:
   BodyVisitor(ASTContext &ctx, FunctionDecl *fn)
-      : allocs(ctx), scopes(ctx), diagnostics(ctx), intCasts(ctx), fn(fn) {}
+      : ctx(ctx), allocs(ctx), scopes(ctx), diagnostics(ctx), intCasts(ctx), fn(fn) {}
 
   bool VisitBinaryOperator(BinaryOperator *op) {
     if (op->getOpcode() == BO_Assign) allocs.flowsInto(op->getRHS(), op->getLHS()->getType());
@@ -43,6 +44,7 @@ public:
     if (const FunctionDecl *callee = call->getDirectCallee())
       for (unsigned i = 0; i < call->getNumArgs() && i < callee->getNumParams(); i++)
         allocs.flowsInto(call->getArg(i), callee->getParamDecl(i)->getType());
+    markFormatStrings(ctx, call);
     diagnostics.checkExternalCall(call);
     return true;
   }
@@ -74,6 +76,7 @@ public:
   }
 
 private:
+  ASTContext &ctx;
   AllocSiteRewriter allocs;
   ScopeRewriter scopes;
   FarDiagnostics diagnostics;

@@ -109,6 +109,21 @@ public:
     return changed;
   }
 
+  // A %s argument the AST stage marked (ast/format_marks.h): the marker goes, and the call that
+  // takes the string gets a bounce copy of it.
+  bool resolveFormatMark(CallInst *mark) {
+    Value *string = mark->getArgOperand(0);
+    auto *call = mark->hasOneUse() ? dyn_cast<CallInst>(mark->user_back()) : nullptr;
+    int index = -1;
+    for (unsigned i = 0; call && i < call->arg_size(); i++)
+      if (call->getArgOperand(i) == mark) index = (int)i;
+    IRBuilder<> builder(mark);
+    mark->replaceAllUsesWith(builder.CreatePointerCast(string, mark->getType()));
+    mark->eraseFromParent();
+    if (index >= 0) bounce(call, (unsigned)index, size(0), nullptr);
+    return true;
+  }
+
 private:
   static bool mayTouchFar(CallInst *call) {
     for (Value *arg : call->args())
@@ -218,11 +233,16 @@ bool isInteropFunction(StringRef name) {
 
 PreservedAnalyses LibcCallPass::run(Function &fn, FunctionAnalysisManager &) {
   if (!isInstrumentable(fn)) return PreservedAnalyses::all();
-  SmallVector<CallInst *, 16> calls;
-  for (Instruction &inst : instructions(fn))
-    if (auto *call = dyn_cast<CallInst>(&inst)) calls.push_back(call);
   CallRewriter rewriter(*fn.getParent());
   bool changed = false;
+  SmallVector<CallInst *, 16> calls, marks;
+  for (Instruction &inst : instructions(fn))
+    if (auto *call = dyn_cast<CallInst>(&inst))
+      (call->getCalledFunction() && call->getCalledFunction()->getName() == "__far_format_string"
+           ? marks
+           : calls)
+          .push_back(call);
+  for (CallInst *mark : marks) changed |= rewriter.resolveFormatMark(mark);
   for (CallInst *call : calls) changed |= rewriter.rewrite(call);
   return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }

@@ -30,6 +30,10 @@
 
 static __inline__ void *__far_nocache_mark(const void *p) { return (void *)p; }
 
+/* A %s argument of a printf-like function (format attribute) that may be far: the plugin marks it
+ * with this call and the IR stage passes a local copy of the string instead. */
+static __inline__ char *__far_format_string(const char *s) { return (char *)s; }
+
 /* The guard holds the enclosing scope's don't-cache mode, which the block's close restores: a
  * `__scope_nocache` block nested in another scope (a loop scope the plugin holds across
  * iterations, say) makes only its own accesses non-temporal. */
