@@ -452,7 +452,12 @@ static inline size_t fards_ht_get_start(struct fards_ht *t, const char *keys, si
   for (size_t i = 0; i < p->n; i++)
     p->h[i] = hash(keys + i * sh.key_size);
   far_scope_enter(FARDS_SITE_HASH);
-  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote, p->local);
+#ifndef FARDS_LOCAL
+  const char **local = p->local; /* for the second half's prefetch */
+#else
+  const char **local = NULL; /* the local-only build does not prefetch them again */
+#endif
+  fards_ht_prefetch_hashes(t, p->h, p->n, sh.obj_size, &p->remote, local);
   p->mark = fards_prefetch_mark();
   far_scope_exit();
   return p->n;
